@@ -1,0 +1,105 @@
+//! The events of a space's append-only timeline. Each has a kind (`space.created`, …), a typed
+//! payload and an audience. Events are never edited: a correction is a new event.
+
+use crate::ids::{InviteId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who may see an event in the timeline and the live stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Members,
+    Only(UserId),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum SpaceEvent {
+    #[serde(rename = "space.created")]
+    SpaceCreated { name: String },
+    #[serde(rename = "invite.created")]
+    InviteCreated {
+        invite_id: InviteId,
+        expires_at: DateTime<Utc>,
+        emailed: bool,
+    },
+    #[serde(rename = "invite.revoked")]
+    InviteRevoked { invite_id: InviteId },
+    #[serde(rename = "member.joined")]
+    MemberJoined {
+        user_id: UserId,
+        display_name: String,
+    },
+    #[serde(rename = "member.left")]
+    MemberLeft { user_id: UserId },
+    /// A safety exit: deliberately says nothing of who, why or exactly when.
+    #[serde(rename = "space.closed")]
+    SpaceClosed {},
+}
+
+impl SpaceEvent {
+    /// The stored form: the kind and the payload as JSON text.
+    pub fn to_parts(&self) -> (String, String) {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        let kind = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let payload = value
+            .get_mut("payload")
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
+        (kind, payload.to_string())
+    }
+
+    /// Whether the acting member's id belongs on the event. A safety exit names no one.
+    pub fn shows_actor(&self) -> bool {
+        !matches!(self, Self::SpaceClosed {})
+    }
+
+    /// The time recorded with the event. A safety exit keeps only the day, so that the partner
+    /// cannot read the timing of the exit from the timeline.
+    pub fn recorded_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Self::SpaceClosed {} => now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc(),
+            _ => now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn events_split_into_kind_and_payload() {
+        let user_id = UserId::new_at(Utc::now());
+        let (kind, payload) = SpaceEvent::MemberLeft { user_id }.to_parts();
+        assert_eq!(kind, "member.left");
+        assert_eq!(payload, format!(r#"{{"user_id":"{user_id}"}}"#));
+        assert_eq!(
+            SpaceEvent::SpaceClosed {}.to_parts(),
+            ("space.closed".to_owned(), "{}".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_safety_exit_hides_who_and_when() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 5, 1, 22, 47, 13)
+            .single()
+            .unwrap_or_default();
+        let closed = SpaceEvent::SpaceClosed {};
+        assert!(!closed.shows_actor());
+        assert_eq!(
+            closed.recorded_at(now),
+            Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default()
+        );
+        let created = SpaceEvent::SpaceCreated { name: "us".into() };
+        assert_eq!(created.recorded_at(now), now);
+    }
+}

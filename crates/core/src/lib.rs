@@ -1,0 +1,16 @@
+//! Kept's domain, free of I/O: typed ids, values parsed at the edge, the space state machine,
+//! the events that make up a space's timeline, and the clock everything time-driven reads.
+//!
+//! The store persists what this crate decides; the api translates it to HTTP.
+
+pub mod account;
+pub mod clock;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod space;
+pub mod text;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{DomainError, FieldError, Invalid};
+pub use ids::{EventId, InviteId, SessionId, SpaceId, UserId};

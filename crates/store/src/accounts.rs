@@ -1,0 +1,303 @@
+//! Accounts and sign-in sessions. A session is one device; its refresh tokens rotate within it,
+//! so it is also the token family: presenting a token that was already rotated means someone
+//! holds a stolen copy, and the whole session is revoked.
+
+use crate::error::{StoreError, StoreResult, is_unique_violation};
+use crate::rows::{parse_id, stored_time, utc};
+use crate::schema::{refresh_tokens, sessions, users};
+use crate::{DbConnection, Store};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use kept_core::account::{DisplayName, Email, TimeZone};
+use kept_core::{DomainError, SessionId, UserId};
+use serde::Serialize;
+
+/// What a person sees of their own account.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub email: Email,
+    pub display_name: String,
+    pub time_zone: TimeZone,
+    pub email_verified: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    email: String,
+    display_name: String,
+    time_zone: String,
+    email_verified_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<UserRow> for UserView {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
+            email: Email::from_trusted(row.email),
+            display_name: row.display_name,
+            time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
+            email_verified: row.email_verified_at.is_some(),
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct NewAccount {
+    pub email: Email,
+    /// An argon2id PHC string; the store never sees the password.
+    pub password_hash: String,
+    pub display_name: DisplayName,
+    pub time_zone: TimeZone,
+}
+
+/// A profile edit: `None` leaves the field as it is.
+#[derive(Debug, Default)]
+pub struct ProfileChange {
+    pub display_name: Option<DisplayName>,
+    pub time_zone: Option<TimeZone>,
+}
+
+/// Diesel leaves a `None` field out of the `SET` clause.
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct ProfileUpdate<'a> {
+    display_name: Option<&'a str>,
+    time_zone: Option<&'a str>,
+    updated_at: NaiveDateTime,
+}
+
+enum Rotation {
+    Rotated(UserId, SessionId),
+    Refused,
+}
+
+impl Store {
+    pub fn register(&self, account: NewAccount) -> StoreResult<UserView> {
+        let now = stored_time(self.now());
+        let id = UserId::new_at(self.now());
+        self.write(|conn| {
+            let taken = users::table
+                .filter(users::email.eq(account.email.as_str()))
+                .count()
+                .get_result::<i64>(conn)?;
+            if taken > 0 {
+                return Err(DomainError::EmailTaken.into());
+            }
+            diesel::insert_into(users::table)
+                .values((
+                    users::id.eq(id.to_string()),
+                    users::email.eq(account.email.as_str()),
+                    users::password_hash.eq(&account.password_hash),
+                    users::display_name.eq(account.display_name.as_str()),
+                    users::time_zone.eq(account.time_zone.name()),
+                    users::created_at.eq(now),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        DomainError::EmailTaken.into()
+                    } else {
+                        StoreError::from(e)
+                    }
+                })?;
+            load_user(conn, id)
+        })
+    }
+
+    /// The user id and password hash for a login attempt, if the email is known.
+    pub fn credentials(&self, email: &Email) -> StoreResult<Option<(UserId, String)>> {
+        self.read(|conn| {
+            let found = users::table
+                .filter(users::email.eq(email.as_str()))
+                .select((users::id, users::password_hash))
+                .first::<(String, String)>(conn)
+                .optional()?;
+            found
+                .map(|(id, hash)| Ok((parse_id(&id)?, hash)))
+                .transpose()
+        })
+    }
+
+    /// Opens a session for a device with its first refresh token.
+    pub fn start_session(
+        &self,
+        user: UserId,
+        refresh_digest: &str,
+        refresh_ttl: Duration,
+    ) -> StoreResult<SessionId> {
+        let now = self.now();
+        let session = SessionId::new_at(now);
+        self.write(|conn| {
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::id.eq(session.to_string()),
+                    sessions::user_id.eq(user.to_string()),
+                    sessions::created_at.eq(stored_time(now)),
+                    sessions::last_used_at.eq(stored_time(now)),
+                ))
+                .execute(conn)?;
+            insert_refresh_token(conn, session, refresh_digest, now, refresh_ttl)?;
+            Ok(session)
+        })
+    }
+
+    /// Exchanges a refresh token for the next one in its session. A token already exchanged
+    /// revokes the session (the revocation is committed, then the caller is refused).
+    pub fn rotate_refresh_token(
+        &self,
+        presented_digest: &str,
+        next_digest: &str,
+        refresh_ttl: Duration,
+    ) -> StoreResult<(UserId, SessionId)> {
+        let now = self.now();
+        let rotation = self.write(|conn| {
+            let found = refresh_tokens::table
+                .inner_join(sessions::table)
+                .filter(refresh_tokens::token_hash.eq(presented_digest))
+                .select((sessions::id, sessions::user_id, sessions::revoked_at, refresh_tokens::expires_at, refresh_tokens::rotated_at))
+                .first::<(String, String, Option<NaiveDateTime>, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                .optional()?;
+            let Some((session_id, user_id, revoked_at, expires_at, rotated_at)) = found else {
+                return Ok(Rotation::Refused);
+            };
+            let session: SessionId = parse_id(&session_id)?;
+            if rotated_at.is_some() {
+                tracing::warn!(%session, "rotated refresh token presented again; revoking its session");
+                revoke_session(conn, session, now)?;
+                return Ok(Rotation::Refused);
+            }
+            if revoked_at.is_some() || utc(expires_at) <= now {
+                return Ok(Rotation::Refused);
+            }
+            diesel::update(refresh_tokens::table.find(presented_digest))
+                .set(refresh_tokens::rotated_at.eq(stored_time(now)))
+                .execute(conn)?;
+            diesel::update(sessions::table.find(&session_id))
+                .set(sessions::last_used_at.eq(stored_time(now)))
+                .execute(conn)?;
+            insert_refresh_token(conn, session, next_digest, now, refresh_ttl)?;
+            Ok(Rotation::Rotated(parse_id(&user_id)?, session))
+        })?;
+        match rotation {
+            Rotation::Rotated(user, session) => Ok((user, session)),
+            Rotation::Refused => Err(StoreError::Unauthenticated),
+        }
+    }
+
+    /// Signs one device out.
+    pub fn end_session(&self, user: UserId, session: SessionId) -> StoreResult<()> {
+        let now = self.now();
+        self.write(|conn| {
+            let owned = sessions::table
+                .filter(sessions::id.eq(session.to_string()))
+                .filter(sessions::user_id.eq(user.to_string()))
+                .count()
+                .get_result::<i64>(conn)?;
+            if owned == 1 {
+                revoke_session(conn, session, now)
+            } else {
+                Err(StoreError::NotFound)
+            }
+        })
+    }
+
+    /// Signs every device of `user` out.
+    pub fn end_all_sessions(&self, user: UserId) -> StoreResult<()> {
+        let now = self.now();
+        self.write(|conn| end_all_sessions(conn, user, now))
+    }
+
+    /// Whether an access token's session is still signed in (checked on every request, so that
+    /// signing out everywhere takes effect at once, not when access tokens expire).
+    pub fn session_active(&self, user: UserId, session: SessionId) -> StoreResult<bool> {
+        self.read(|conn| {
+            let active = sessions::table
+                .filter(sessions::id.eq(session.to_string()))
+                .filter(sessions::user_id.eq(user.to_string()))
+                .filter(sessions::revoked_at.is_null())
+                .count()
+                .get_result::<i64>(conn)?;
+            Ok(active == 1)
+        })
+    }
+
+    pub fn user(&self, user: UserId) -> StoreResult<UserView> {
+        self.read(|conn| load_user(conn, user))
+    }
+
+    pub fn update_profile(&self, user: UserId, change: ProfileChange) -> StoreResult<UserView> {
+        let now = stored_time(self.now());
+        self.write(|conn| {
+            let update = ProfileUpdate {
+                display_name: change.display_name.as_ref().map(|name| name.as_str()),
+                time_zone: change.time_zone.map(|zone| zone.name()),
+                updated_at: now,
+            };
+            diesel::update(users::table.find(user.to_string()))
+                .set(update)
+                .execute(conn)?;
+            load_user(conn, user)
+        })
+    }
+}
+
+fn load_user(conn: &mut DbConnection, user: UserId) -> StoreResult<UserView> {
+    users::table
+        .find(user.to_string())
+        .select(UserRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+fn insert_refresh_token(
+    conn: &mut DbConnection,
+    session: SessionId,
+    digest: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> StoreResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(digest),
+            refresh_tokens::session_id.eq(session.to_string()),
+            refresh_tokens::created_at.eq(stored_time(now)),
+            refresh_tokens::expires_at.eq(stored_time(now + ttl)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes one session (a device signed out, or a token family whose old token was replayed).
+fn revoke_session(
+    conn: &mut DbConnection,
+    session: SessionId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(sessions::table.find(session.to_string()))
+        .filter(sessions::revoked_at.is_null())
+        .set(sessions::revoked_at.eq(stored_time(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every session of `user`; used by sign-out-everywhere and the safety exit.
+pub(crate) fn end_all_sessions(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::revoked_at.is_null())
+        .set(sessions::revoked_at.eq(stored_time(now)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! Connections: one `DbConnection` over SQLite and PostgreSQL, the pool, the embedded
+//! migrations, and the two kinds of transaction a command runs in.
+//!
+//! The backend is chosen from the URL scheme, never by trial: diesel's `establish` on a
+//! `MultiConnection` tries each backend in turn and SQLite accepts any string as a file name.
+
+use crate::error::{StoreError, StoreResult};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl std::fmt::Debug for DbConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Postgres(_) => "DbConnection::Postgres",
+            Self::Sqlite(_) => "DbConnection::Sqlite",
+        })
+    }
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the database is: the backend and what to hand its driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    target: String,
+}
+
+impl DatabaseUrl {
+    /// `postgres://…` / `postgresql://…`, or `sqlite://path` / `sqlite:path` (a file path;
+    /// `sqlite::memory:` for a private in-memory database).
+    pub fn parse(url: &str) -> StoreResult<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"));
+        match path {
+            Some("") | None => Err(StoreError::Config(
+                "database.url must start with postgres://, postgresql:// or sqlite://".to_owned(),
+            )),
+            Some(path) => Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            }),
+        }
+    }
+
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        (self.backend == Backend::Sqlite && self.target != ":memory:")
+            .then(|| Path::new(&self.target))
+    }
+
+    pub fn connect(&self) -> StoreResult<DbConnection> {
+        match self.backend {
+            Backend::Postgres => Ok(DbConnection::Postgres(PgConnection::establish(
+                &self.target,
+            )?)),
+            Backend::Sqlite => {
+                if let Some(parent) = self.sqlite_path().and_then(Path::parent) {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            StoreError::Unavailable(format!(
+                                "cannot create {}: {e}",
+                                parent.display()
+                            ))
+                        })?;
+                    }
+                }
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                // WAL lets readers run beside the one writer; busy_timeout makes a second writer
+                // wait instead of failing; SQLite leaves foreign keys off unless asked.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Opens pooled connections of the backend the URL names.
+#[derive(Debug)]
+pub struct Manager(DatabaseUrl);
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.ping().map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+}
+
+pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool> {
+    // A private in-memory SQLite database exists once per connection: keep exactly one.
+    let max_size = if url.sqlite_path().is_none() && url.backend == Backend::Sqlite {
+        1
+    } else {
+        options.max_size
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size.max(1))
+        .connection_timeout(options.connect_timeout)
+        .error_handler(Box::new(r2d2::LoggingErrorHandler))
+        .build(Manager(url.clone()))
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {
+    match conn {
+        DbConnection::Postgres(_) => POSTGRES_MIGRATIONS,
+        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+    }
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn run_migrations(conn: &mut DbConnection) -> StoreResult<usize> {
+    let migrations = migrations_for(conn);
+    conn.run_pending_migrations(migrations)
+        .map(|done| done.len())
+        .map_err(|e| StoreError::Internal(format!("migrations failed: {e}")))
+}
+
+/// True when the database has every migration this build knows.
+pub fn migrations_current(conn: &mut DbConnection) -> StoreResult<bool> {
+    let migrations = migrations_for(conn);
+    conn.has_pending_migration(migrations)
+        .map(|pending| !pending)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+/// Runs `command` in one write transaction. On SQLite it starts with `BEGIN IMMEDIATE`: a
+/// deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another
+/// connection wrote meanwhile, whatever busy_timeout says.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    command: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    finish(conn, command)
+}
+
+/// Runs `query` in one read transaction, so that what it reads is one consistent snapshot.
+pub fn read_transaction<T>(
+    conn: &mut DbConnection,
+    query: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+    finish(conn, query)
+}
+
+fn finish<T>(
+    conn: &mut DbConnection,
+    body: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match body(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                // A failed COMMIT may leave the transaction open; close it before reuse.
+                let _ = Manager::rollback_transaction(conn);
+                Err(commit_error.into())
+            }
+        },
+        Err(error) => {
+            Manager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_comes_from_the_scheme() {
+        let pg = DatabaseUrl::parse("postgres://kept@db/kept")
+            .map(|u| u.backend)
+            .ok();
+        assert_eq!(pg, Some(Backend::Postgres));
+        let file = DatabaseUrl::parse("sqlite://data/kept.db").ok();
+        assert_eq!(
+            file.as_ref().and_then(|u| u.sqlite_path()),
+            Some(Path::new("data/kept.db"))
+        );
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(
+            DatabaseUrl::parse("kept.db").is_err(),
+            "no guessing from a bare path"
+        );
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! The append-only event log. `seq` is allocated from `spaces.last_seq` inside the writing
+//! transaction, so it is gapless per space: a rolled-back command leaves no hole.
+
+use crate::error::{StoreError, StoreResult};
+use crate::rows::{parse_id, stored_time, utc};
+use crate::schema::{events, spaces};
+use crate::spaces::require_current_member;
+use crate::{DbConnection, Store};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use kept_core::event::{Audience, SpaceEvent};
+use kept_core::{EventId, SpaceId, UserId};
+use serde::Serialize;
+
+/// One timeline entry as a viewer receives it (HTTP list, live stream, export).
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub id: EventId,
+    pub space_id: SpaceId,
+    pub kind: String,
+    pub actor_id: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    space_id: String,
+    seq: i64,
+    id: String,
+    kind: String,
+    actor_id: Option<String>,
+    payload: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<EventRow> for EventView {
+    type Error = StoreError;
+    fn try_from(row: EventRow) -> StoreResult<Self> {
+        Ok(Self {
+            seq: row.seq,
+            id: parse_id(&row.id)?,
+            space_id: parse_id(&row.space_id)?,
+            kind: row.kind,
+            actor_id: row.actor_id.as_deref().map(parse_id).transpose()?,
+            created_at: utc(row.created_at),
+            payload: serde_json::from_str(&row.payload)
+                .map_err(|e| StoreError::Internal(format!("event payload is not JSON: {e}")))?,
+        })
+    }
+}
+
+/// A page of the timeline; `next` is the `after` to ask for the following page.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPage {
+    pub items: Vec<EventView>,
+    pub next: Option<i64>,
+}
+
+/// Appends `event` to the space's log with the next `seq`. Call inside the command's transaction.
+pub(crate) fn append_event(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    actor: UserId,
+    audience: Audience,
+    event: &SpaceEvent,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let seq: i64 = diesel::update(spaces::table.find(space.to_string()))
+        .set(spaces::last_seq.eq(spaces::last_seq + 1))
+        .returning(spaces::last_seq)
+        .get_result(conn)?;
+    let (kind, payload) = event.to_parts();
+    let audience = match audience {
+        Audience::Members => None,
+        Audience::Only(user) => Some(user.to_string()),
+    };
+    diesel::insert_into(events::table)
+        .values((
+            events::space_id.eq(space.to_string()),
+            events::seq.eq(seq),
+            events::id.eq(EventId::new_at(now).to_string()),
+            events::kind.eq(kind),
+            events::actor_id.eq(event.shows_actor().then(|| actor.to_string())),
+            events::audience.eq(audience),
+            events::payload.eq(payload),
+            events::created_at.eq(stored_time(event.recorded_at(now))),
+        ))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+impl Store {
+    /// The events of `space` after `after` that `viewer` may see, oldest first.
+    pub fn events(
+        &self,
+        viewer: UserId,
+        space: SpaceId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<EventPage> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            let mut rows = events::table
+                .filter(events::space_id.eq(space.to_string()))
+                .filter(events::seq.gt(after))
+                .filter(
+                    events::audience
+                        .is_null()
+                        .or(events::audience.eq(viewer.to_string())),
+                )
+                .order(events::seq.asc())
+                .limit(limit + 1)
+                .select(EventRow::as_select())
+                .load::<EventRow>(conn)?;
+            let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+            rows.truncate(usize::try_from(limit).unwrap_or(0));
+            let items = rows
+                .into_iter()
+                .map(EventView::try_from)
+                .collect::<StoreResult<Vec<_>>>()?;
+            let next = if more {
+                items.last().map(|e| e.seq)
+            } else {
+                None
+            };
+            Ok(EventPage { items, next })
+        })
+    }
+}

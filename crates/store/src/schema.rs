@@ -1,0 +1,101 @@
+//! Diesel's view of the tables. Written by hand to match both migration folders; the schema
+//! parity test keeps the two backends and this file honest.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        time_zone -> Text,
+        email_verified_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    spaces (id) {
+        id -> Text,
+        name -> Text,
+        state -> Text,
+        created_by -> Text,
+        last_seq -> BigInt,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    memberships (space_id, user_id) {
+        space_id -> Text,
+        user_id -> Text,
+        joined_at -> Timestamp,
+        left_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invites (id) {
+        id -> Text,
+        code_hash -> Text,
+        space_id -> Text,
+        created_by -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        used_by -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    events (space_id, seq) {
+        space_id -> Text,
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        audience -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(memberships -> spaces (space_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(invites -> spaces (space_id));
+diesel::joinable!(events -> spaces (space_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    spaces,
+    memberships,
+    invites,
+    events
+);

@@ -1,0 +1,375 @@
+//! Spaces, memberships and invites: creating a space, inviting the partner, joining, leaving.
+//! Every write to a space first takes the space's row lock, so that two commands on one space
+//! (two partners accepting the same invite, say) are decided one after the other.
+
+use crate::accounts::end_all_sessions;
+use crate::error::{StoreError, StoreResult};
+use crate::events::append_event;
+use crate::rows::{parse_id, stored_time, utc};
+use crate::schema::{invites, memberships, spaces, users};
+use crate::{DbConnection, Store};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use kept_core::event::{Audience, SpaceEvent};
+use kept_core::space::{INVITE_TTL, InviteStatus, LeaveMode, SpaceName, SpaceState, accept_invite};
+use kept_core::{DomainError, InviteId, SpaceId, UserId, account::Email};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A space as its members see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceView {
+    pub id: SpaceId,
+    pub name: String,
+    pub state: SpaceState,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Current members (a member who left is no longer listed).
+    pub members: Vec<MemberView>,
+    /// The `seq` of the newest event, for a client that wants to stream from here.
+    pub last_seq: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InviteView {
+    pub id: InviteId,
+    pub space_id: SpaceId,
+    pub email: Option<Email>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = spaces)]
+struct SpaceRow {
+    id: String,
+    name: String,
+    state: String,
+    last_seq: i64,
+    created_at: NaiveDateTime,
+    closed_at: Option<NaiveDateTime>,
+}
+
+impl SpaceRow {
+    fn state(&self) -> StoreResult<SpaceState> {
+        SpaceState::parse(&self.state)
+            .ok_or_else(|| StoreError::Internal(format!("unknown space state {:?}", self.state)))
+    }
+}
+
+const SPACE_COLUMNS: (
+    spaces::id,
+    spaces::name,
+    spaces::state,
+    spaces::last_seq,
+    spaces::created_at,
+    spaces::closed_at,
+) = (
+    spaces::id,
+    spaces::name,
+    spaces::state,
+    spaces::last_seq,
+    spaces::created_at,
+    spaces::closed_at,
+);
+
+/// The space, if `user` is a current member; otherwise `NotFound`, whether or not it exists.
+pub(crate) fn require_current_member(
+    conn: &mut DbConnection,
+    user: UserId,
+    space: SpaceId,
+) -> StoreResult<()> {
+    let member = memberships::table
+        .filter(memberships::space_id.eq(space.to_string()))
+        .filter(memberships::user_id.eq(user.to_string()))
+        .filter(memberships::left_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    if member == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Takes the space's row lock (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises
+/// writers) and returns the row as it is under the lock.
+fn lock_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceRow> {
+    let row = diesel::update(spaces::table.find(space.to_string()))
+        .set(spaces::last_seq.eq(spaces::last_seq))
+        .returning(SPACE_COLUMNS)
+        .get_result::<SpaceRow>(conn)?;
+    Ok(row)
+}
+
+fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView> {
+    let row = spaces::table
+        .find(space.to_string())
+        .select(SpaceRow::as_select())
+        .first(conn)?;
+    let members = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::space_id.eq(space.to_string()))
+        .filter(memberships::left_at.is_null())
+        .order(memberships::joined_at.asc())
+        .select((
+            memberships::user_id,
+            users::display_name,
+            memberships::joined_at,
+        ))
+        .load::<(String, String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(user_id, display_name, joined_at)| {
+            Ok(MemberView {
+                user_id: parse_id(&user_id)?,
+                display_name,
+                joined_at: utc(joined_at),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(SpaceView {
+        id: parse_id(&row.id)?,
+        state: row.state()?,
+        name: row.name,
+        created_at: utc(row.created_at),
+        closed_at: row.closed_at.map(utc),
+        members,
+        last_seq: row.last_seq,
+    })
+}
+
+fn display_name(conn: &mut DbConnection, user: UserId) -> StoreResult<String> {
+    Ok(users::table
+        .find(user.to_string())
+        .select(users::display_name)
+        .first(conn)?)
+}
+
+fn add_member(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::space_id.eq(space.to_string()),
+            memberships::user_id.eq(user.to_string()),
+            memberships::joined_at.eq(stored_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+impl Store {
+    pub fn create_space(&self, creator: UserId, name: SpaceName) -> StoreResult<SpaceView> {
+        let now = self.now();
+        let space = SpaceId::new_at(now);
+        self.write(|conn| {
+            diesel::insert_into(spaces::table)
+                .values((
+                    spaces::id.eq(space.to_string()),
+                    spaces::name.eq(name.as_str()),
+                    spaces::state.eq(SpaceState::Open.as_str()),
+                    spaces::created_by.eq(creator.to_string()),
+                    spaces::created_at.eq(stored_time(now)),
+                ))
+                .execute(conn)?;
+            add_member(conn, space, creator, now)?;
+            let created = SpaceEvent::SpaceCreated {
+                name: name.into_string(),
+            };
+            append_event(conn, space, creator, Audience::Members, &created, now)?;
+            load_space(conn, space)
+        })
+    }
+
+    /// Every space `user` is a current member of, newest first.
+    pub fn spaces_of(&self, user: UserId) -> StoreResult<Vec<SpaceView>> {
+        self.read(|conn| {
+            let ids = memberships::table
+                .filter(memberships::user_id.eq(user.to_string()))
+                .filter(memberships::left_at.is_null())
+                .order(memberships::joined_at.desc())
+                .select(memberships::space_id)
+                .load::<String>(conn)?;
+            ids.iter()
+                .map(|id| load_space(conn, parse_id(id)?))
+                .collect()
+        })
+    }
+
+    pub fn space(&self, viewer: UserId, space: SpaceId) -> StoreResult<SpaceView> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            load_space(conn, space)
+        })
+    }
+
+    /// Records an invite whose secret code hashes to `code_digest`.
+    pub fn create_invite(
+        &self,
+        inviter: UserId,
+        space: SpaceId,
+        code_digest: &str,
+        email: Option<Email>,
+    ) -> StoreResult<InviteView> {
+        let now = self.now();
+        let invite = InviteId::new_at(now);
+        let expires_at = now + INVITE_TTL;
+        self.write(|conn| {
+            require_current_member(conn, inviter, space)?;
+            lock_space(conn, space)?.state()?.ensure_can_invite()?;
+            diesel::insert_into(invites::table)
+                .values((
+                    invites::id.eq(invite.to_string()),
+                    invites::code_hash.eq(code_digest),
+                    invites::space_id.eq(space.to_string()),
+                    invites::created_by.eq(inviter.to_string()),
+                    invites::email.eq(email.as_ref().map(Email::as_str)),
+                    invites::created_at.eq(stored_time(now)),
+                    invites::expires_at.eq(stored_time(expires_at)),
+                ))
+                .execute(conn)?;
+            let event = SpaceEvent::InviteCreated {
+                invite_id: invite,
+                expires_at,
+                emailed: email.is_some(),
+            };
+            append_event(conn, space, inviter, Audience::Members, &event, now)?;
+            Ok(InviteView {
+                id: invite,
+                space_id: space,
+                email,
+                expires_at,
+            })
+        })
+    }
+
+    /// Revokes an unused invite of `space`. Revoking twice is harmless; a used invite is a 409.
+    pub fn revoke_invite(
+        &self,
+        member: UserId,
+        space: SpaceId,
+        code_digest: &str,
+    ) -> StoreResult<()> {
+        let now = self.now();
+        self.write(|conn| {
+            require_current_member(conn, member, space)?;
+            lock_space(conn, space)?.state()?.ensure_writable()?;
+            let (id, used_at, revoked_at) = invites::table
+                .filter(invites::code_hash.eq(code_digest))
+                .filter(invites::space_id.eq(space.to_string()))
+                .select((invites::id, invites::used_at, invites::revoked_at))
+                .first::<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
+            if used_at.is_some() {
+                return Err(DomainError::InviteUsed.into());
+            }
+            if revoked_at.is_some() {
+                return Ok(());
+            }
+            diesel::update(invites::table.find(&id))
+                .set(invites::revoked_at.eq(stored_time(now)))
+                .execute(conn)?;
+            let event = SpaceEvent::InviteRevoked {
+                invite_id: parse_id(&id)?,
+            };
+            append_event(conn, space, member, Audience::Members, &event, now)?;
+            Ok(())
+        })
+    }
+
+    /// Joins the space the invite belongs to.
+    pub fn accept_invite(&self, accepter: UserId, code_digest: &str) -> StoreResult<SpaceView> {
+        let now = self.now();
+        self.write(|conn| {
+            let (invite_id, space_id, expires_at, used_at, revoked_at) = invites::table
+                .filter(invites::code_hash.eq(code_digest))
+                .select((
+                    invites::id,
+                    invites::space_id,
+                    invites::expires_at,
+                    invites::used_at,
+                    invites::revoked_at,
+                ))
+                .first::<(
+                    String,
+                    String,
+                    NaiveDateTime,
+                    Option<NaiveDateTime>,
+                    Option<NaiveDateTime>,
+                )>(conn)?;
+            let space: SpaceId = parse_id(&space_id)?;
+            let state = lock_space(conn, space)?.state()?;
+            let already_member = memberships::table
+                .find((space.to_string(), accepter.to_string()))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            let status = InviteStatus {
+                expires_at: utc(expires_at),
+                used: used_at.is_some(),
+                revoked: revoked_at.is_some(),
+            };
+            let next = accept_invite(state, status, already_member, now)?;
+            diesel::update(invites::table.find(&invite_id))
+                .set((
+                    invites::used_at.eq(stored_time(now)),
+                    invites::used_by.eq(accepter.to_string()),
+                ))
+                .execute(conn)?;
+            diesel::update(spaces::table.find(&space_id))
+                .set(spaces::state.eq(next.as_str()))
+                .execute(conn)?;
+            add_member(conn, space, accepter, now)?;
+            let joined = SpaceEvent::MemberJoined {
+                user_id: accepter,
+                display_name: display_name(conn, accepter)?,
+            };
+            append_event(conn, space, accepter, Audience::Members, &joined, now)?;
+            load_space(conn, space)
+        })
+    }
+
+    /// Leaves the space, which closes it. A safety exit also signs the leaver out everywhere
+    /// and tells the partner only that the space closed.
+    pub fn leave_space(&self, leaver: UserId, space: SpaceId, mode: LeaveMode) -> StoreResult<()> {
+        let now = self.now();
+        self.write(|conn| {
+            require_current_member(conn, leaver, space)?;
+            let state = lock_space(conn, space)?.state()?;
+            diesel::update(memberships::table.find((space.to_string(), leaver.to_string())))
+                .set(memberships::left_at.eq(stored_time(now)))
+                .execute(conn)?;
+            if state != SpaceState::Closed {
+                diesel::update(spaces::table.find(space.to_string()))
+                    .set((
+                        spaces::state.eq(state.leave().as_str()),
+                        spaces::closed_at.eq(stored_time(now)),
+                    ))
+                    .execute(conn)?;
+                // Nobody can join a closed space: pending invites die with it.
+                diesel::update(invites::table)
+                    .filter(invites::space_id.eq(space.to_string()))
+                    .filter(invites::used_at.is_null())
+                    .filter(invites::revoked_at.is_null())
+                    .set(invites::revoked_at.eq(stored_time(now)))
+                    .execute(conn)?;
+            }
+            let event = match mode {
+                LeaveMode::Normal => SpaceEvent::MemberLeft { user_id: leaver },
+                LeaveMode::Safety => SpaceEvent::SpaceClosed {},
+            };
+            append_event(conn, space, leaver, Audience::Members, &event, now)?;
+            if mode == LeaveMode::Safety {
+                end_all_sessions(conn, leaver, now)?;
+            }
+            Ok(())
+        })
+    }
+}
