@@ -1,1 +1,16 @@
-//! placeholder
+//! Kept's HTTP API: routes, authentication, configuration, and the server that hosts them.
+//! The `kept` binary (src/main.rs) is a thin command line over [`app::Application`].
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod help;
+pub mod json;
+pub mod rate_limit;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,1 +1,84 @@
-fn main() {}
+//! `kept`: serve the API (the default), apply migrations, or show the effective configuration.
+
+use clap::{Parser, Subcommand};
+use kept_api::{Application, Config, telemetry};
+use kept_core::SystemClock;
+use kept_store::{DatabaseUrl, db};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "kept",
+    version,
+    about = "Kept: a private shared space for two partners rebuilding trust"
+)]
+struct Cli {
+    /// A TOML file that overrides the built-in defaults (then KEPT__SECTION__KEY variables apply).
+    #[arg(long, env = "KEPT_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print the effective configuration, secrets masked, then exit.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("kept: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => migrate(&config),
+        Command::CheckConfig => {
+            #[allow(clippy::print_stdout)] // the command's whole purpose is to print
+            {
+                print!("{}", config.to_masked_toml());
+            }
+            Ok(())
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "kept stopped");
+            eprintln!("kept: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    telemetry::init(&config.log.filter);
+    let workers = config.server.workers;
+    let bind = config.server.bind.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config, Arc::new(SystemClock), true)?;
+        tracing::info!(%bind, port = app.port(), workers, "kept is serving");
+        app.run_until_stopped().await?;
+        tracing::info!("kept stopped gracefully");
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+    telemetry::init(&config.log.filter);
+    let mut conn = DatabaseUrl::parse(config.database.url.expose())?.connect()?;
+    let applied = db::run_migrations(&mut conn)?;
+    tracing::info!(applied, "migrations done");
+    Ok(())
+}

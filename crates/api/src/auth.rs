@@ -1,0 +1,230 @@
+//! Who is calling: argon2id password hashes, short-lived JWT access tokens, random bearer
+//! secrets (refresh tokens, invite codes), and the [`Caller`] extractor that every
+//! authenticated route takes.
+//!
+//! Expiry is checked against Kept's [`Clock`], not by jsonwebtoken's own reading of the system
+//! clock, so that tests can move time. Each access token names its session, and the session is
+//! checked on every request: signing out everywhere takes effect at once.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use kept_core::{SessionId, UserId};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+const ISSUER: &str = "kept";
+const ACCESS_AUDIENCE: &str = "kept-access";
+
+/// Hashes a new password with argon2id and a fresh random salt. Slow by design: call it off the
+/// async threads.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// Whether `password` matches `stored`. When the account does not exist, verify against a fixed
+/// hash anyway so the answer takes as long as for a real account (no account enumeration).
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    let decoy = DECOY
+        .get_or_init(|| hash_password("decoy password for unknown accounts").unwrap_or_default());
+    let verified = Argon2::default()
+        .verify_password(password.as_bytes(), stored.unwrap_or(decoy))
+        .is_ok();
+    verified && stored.is_some()
+}
+
+/// `bytes` random bytes as URL-safe text (hex), from the operating system's generator.
+pub fn random_secret(bytes: usize) -> Result<String, ApiError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| ApiError::internal(&e))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AccessClaims {
+    sub: UserId,
+    sid: SessionId,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Signs and checks access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    access_ttl: Duration,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys")
+            .field("access_ttl", &self.access_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an access token was refused; each is a distinct, documented 401 code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenRefused {
+    Invalid,
+    Expired,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], access_ttl: Duration) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            access_ttl,
+        }
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
+    }
+
+    pub fn issue_access(
+        &self,
+        user: UserId,
+        session: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let claims = AccessClaims {
+            sub: user,
+            sid: session,
+            iss: ISSUER.into(),
+            aud: ACCESS_AUDIENCE.into(),
+            iat: now.timestamp(),
+            exp: (now + self.access_ttl).timestamp(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(&e))
+    }
+
+    pub fn verify_access(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(UserId, SessionId), TokenRefused> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[ACCESS_AUDIENCE]);
+        validation.validate_exp = false; // checked below against Kept's clock
+        validation.required_spec_claims = ["exp", "iss", "aud", "sub"]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
+            .map_err(|_| TokenRefused::Invalid)?
+            .claims;
+        if now.timestamp() >= claims.exp {
+            return Err(TokenRefused::Expired);
+        }
+        Ok((claims.sub, claims.sid))
+    }
+}
+
+/// The authenticated caller of a request: a valid access token whose session is still active.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user: UserId,
+    pub session: SessionId,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "missing_token",
+                    "send an access token: Authorization: Bearer <token>",
+                )
+            })?;
+            let (user, session) = state
+                .tokens
+                .verify_access(&token, state.clock.now())
+                .map_err(|refused| match refused {
+                    TokenRefused::Expired => ApiError::unauthenticated(
+                        "token_expired",
+                        "the access token has expired; refresh it",
+                    ),
+                    TokenRefused::Invalid => {
+                        ApiError::unauthenticated("invalid_token", "the access token is not valid")
+                    }
+                })?;
+            let store = state.store.clone();
+            if !web::block(move || store.session_active(user, session)).await?? {
+                return Err(ApiError::unauthenticated(
+                    "session_ended",
+                    "this session was signed out",
+                ));
+            }
+            Ok(Caller { user, session })
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .then(|| token.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn access_tokens_expire_by_the_given_clock_and_resist_tampering() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::minutes(15));
+        let now = Utc::now();
+        let (user, session) = (UserId::new_at(now), SessionId::new_at(now));
+        let token = keys.issue_access(user, session, now).unwrap();
+        assert_eq!(
+            keys.verify_access(&token, now + Duration::minutes(14)),
+            Ok((user, session))
+        );
+        assert_eq!(
+            keys.verify_access(&token, now + Duration::minutes(15)),
+            Err(TokenRefused::Expired)
+        );
+        let other = TokenKeys::new(b"another-key-another-key-another!", Duration::minutes(15));
+        assert_eq!(other.verify_access(&token, now), Err(TokenRefused::Invalid));
+        assert_eq!(
+            keys.verify_access("not.a.jwt", now),
+            Err(TokenRefused::Invalid)
+        );
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", Some(&hash)));
+        assert!(!verify_password("wrong horse battery", Some(&hash)));
+        assert!(!verify_password("correct horse battery", None));
+    }
+}

@@ -1,0 +1,377 @@
+//! Configuration in three layers: `config/default.toml` compiled in, then an optional file,
+//! then `KEPT__SECTION__KEY` environment variables. Every error names the key at fault, and
+//! secrets never reach a log or `check-config` unmasked.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+const ENV_PREFIX: &str = "KEPT__";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub limits: LimitsConfig,
+    pub mail: MailConfig,
+    pub data: DataConfig,
+    pub help: HelpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    pub public_url: String,
+    pub body_limit_bytes: usize,
+    pub workers: usize,
+    pub trust_proxy_headers: bool,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: Secret,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub jwt_secret: Secret,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub register_per_minute: u32,
+    pub login_per_minute: u32,
+    pub invite_accept_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub from: String,
+    pub smtp_url: Secret,
+    pub outbox_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpConfig {
+    pub resources_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub filter: String,
+}
+
+/// A value that must not be printed: `Debug` and `Serialize` show it masked.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What may be shown: nothing of a plain secret; a URL without its password.
+    pub fn masked(&self) -> String {
+        if self.0.is_empty() {
+            return String::new();
+        }
+        match self.0.split_once("://") {
+            Some((scheme, rest)) => match rest.split_once('@') {
+                Some((credentials, host)) => {
+                    let user = credentials.split(':').next().unwrap_or_default();
+                    format!("{scheme}://{user}:********@{host}")
+                }
+                None => self.0.clone(),
+            },
+            None => "********".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.masked())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.masked())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Defaults, then `file`, then the `KEPT__…` variables among `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let defaults: Table = DEFAULT_TOML
+            .parse()
+            .map_err(|e| ConfigError(format!("built-in defaults: {e}")))?;
+        let mut merged = defaults.clone();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            let overrides: Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+            merge(&mut merged, overrides);
+        }
+        for (name, raw) in env {
+            if let Some(key) = name.strip_prefix(ENV_PREFIX) {
+                apply_env(&mut merged, &defaults, &name, key, &raw)?;
+            }
+        }
+        let config: Self = serde_path_to_error::deserialize(Value::Table(merged))
+            .map_err(|e| ConfigError(format!("{}: {}", e.path(), e.inner())))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The defaults alone (what `cargo run` gets with nothing set).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Self::load(None, std::iter::empty())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        if let Err(e) = self.server.bind.parse::<SocketAddr>() {
+            return fail(
+                "server.bind",
+                format!(
+                    "`{}` is not an address like 127.0.0.1:8080 ({e})",
+                    self.server.bind
+                ),
+            );
+        }
+        let url = self.server.public_url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.len() <= "https://".len()
+        {
+            return fail(
+                "server.public_url",
+                "must be an http:// or https:// URL".into(),
+            );
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return fail("server.body_limit_bytes", "must be at least 1024".into());
+        }
+        if let Err(e) = kept_store::DatabaseUrl::parse(self.database.url.expose()) {
+            return fail("database.url", e.to_string());
+        }
+        if self.database.pool_size == 0 {
+            return fail("database.pool_size", "must be at least 1".into());
+        }
+        if !(1..=24 * 60).contains(&self.auth.access_token_minutes) {
+            return fail(
+                "auth.access_token_minutes",
+                "must be between 1 and 1440".into(),
+            );
+        }
+        if !(1..=365).contains(&self.auth.refresh_token_days) {
+            return fail(
+                "auth.refresh_token_days",
+                "must be between 1 and 365".into(),
+            );
+        }
+        let secret = self.auth.jwt_secret.expose();
+        if !secret.is_empty() && secret.len() < 32 {
+            return fail(
+                "auth.jwt_secret",
+                "must be empty (generated) or at least 32 characters".into(),
+            );
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
+            return fail("log.filter", e.to_string());
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, secrets masked (for `kept check-config`).
+    pub fn to_masked_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.server.public_url.trim_end_matches('/')
+    }
+}
+
+fn merge(base: &mut Table, overrides: Table) {
+    for (key, value) in overrides {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(inner)), Value::Table(over)) => merge(inner, over),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets `section.key` from a variable, typed like the default it replaces, so that
+/// `KEPT__SERVER__WORKERS=4` is a number and `KEPT__AUTH__JWT_SECRET=1234…` stays text.
+fn apply_env(
+    merged: &mut Table,
+    defaults: &Table,
+    name: &str,
+    key: &str,
+    raw: &str,
+) -> Result<(), ConfigError> {
+    let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
+    let [section, field] = path.as_slice() else {
+        return Err(ConfigError(format!("{name}: expected KEPT__SECTION__KEY")));
+    };
+    let default = defaults
+        .get(section)
+        .and_then(Value::as_table)
+        .and_then(|t| t.get(field))
+        .ok_or_else(|| ConfigError(format!("{name}: there is no setting {section}.{field}")))?;
+    let bad = |what: &str| {
+        ConfigError(format!(
+            "{section}.{field} (from {name}): `{raw}` is not {what}"
+        ))
+    };
+    let value = match default {
+        Value::Integer(_) => Value::Integer(raw.trim().parse().map_err(|_| bad("a whole number"))?),
+        Value::Boolean(_) => Value::Boolean(raw.trim().parse().map_err(|_| bad("true or false"))?),
+        Value::Float(_) => Value::Float(raw.trim().parse().map_err(|_| bad("a number"))?),
+        _ => Value::String(raw.to_owned()),
+    };
+    if let Some(Value::Table(table)) = merged.get_mut(section) {
+        table.insert(field.clone(), value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_defaults_run_on_sqlite_with_no_setup() {
+        let config = Config::defaults().unwrap();
+        assert_eq!(config.server.bind, "127.0.0.1:8080");
+        assert_eq!(config.database.url.expose(), "sqlite://data/kept.db");
+        assert!(config.mail.smtp_url.expose().is_empty());
+    }
+
+    #[test]
+    fn a_file_then_the_environment_override_the_defaults() {
+        let dir = std::env::temp_dir().join(format!("kept-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("kept.toml");
+        std::fs::write(
+            &file,
+            "[server]\nworkers = 3\n[database]\nurl = \"postgres://kept:pw@db/kept\"\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&file),
+            env(&[
+                ("KEPT__SERVER__WORKERS", "5"),
+                ("KEPT__AUTH__JWT_SECRET", "12345678901234567890123456789012"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.server.workers, 5);
+        assert_eq!(config.database.url.expose(), "postgres://kept:pw@db/kept");
+        assert_eq!(
+            config.auth.jwt_secret.expose(),
+            "12345678901234567890123456789012"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err = |pairs: &[(&str, &str)]| Config::load(None, env(pairs)).unwrap_err().to_string();
+        assert!(err(&[("KEPT__SERVER__WORKERS", "many")]).contains("server.workers"));
+        assert!(err(&[("KEPT__SERVER__NOPE", "1")]).contains("server.nope"));
+        assert!(err(&[("KEPT__DATABASE__URL", "mysql://x")]).contains("database.url"));
+        assert!(err(&[("KEPT__SERVER__BIND", "here")]).contains("server.bind"));
+        assert!(err(&[("KEPT__AUTH__JWT_SECRET", "short")]).contains("auth.jwt_secret"));
+    }
+
+    #[test]
+    fn a_file_with_a_mistyped_key_is_refused_by_name() {
+        let file =
+            std::env::temp_dir().join(format!("kept-config-typo-{}.toml", std::process::id()));
+        std::fs::write(&file, "[server]\nbnid = \"0.0.0.0:1\"\n").unwrap();
+        let message = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(
+            message.contains("server") && message.contains("bnid"),
+            "{message}"
+        );
+        std::fs::write(&file, "[server]\nworkers = \"two\"\n").unwrap();
+        let message = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(message.contains("server.workers"), "{message}");
+    }
+
+    #[test]
+    fn secrets_are_masked_when_shown() {
+        let config = Config::load(
+            None,
+            env(&[
+                (
+                    "KEPT__DATABASE__URL",
+                    "postgres://kept:hunter2hunter2@db/kept",
+                ),
+                (
+                    "KEPT__AUTH__JWT_SECRET",
+                    "a-very-long-secret-that-must-not-leak-1234",
+                ),
+            ]),
+        )
+        .unwrap();
+        let shown = config.to_masked_toml();
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("must-not-leak"),
+            "{shown}"
+        );
+        assert!(shown.contains("postgres://kept:********@db/kept"));
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

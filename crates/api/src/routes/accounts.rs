@@ -1,0 +1,285 @@
+//! Accounts and sessions: register, log in, refresh (rotating), log out, sign out everywhere,
+//! and the caller's own profile.
+
+use super::{blocking, client_ip};
+use crate::auth::{Caller, hash_password, random_secret, verify_password};
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Json, MaybeJson};
+use crate::rate_limit::Door;
+use crate::state::AppState;
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use kept_core::account::{DisplayName, Email, Password, TimeZone};
+use kept_core::{Invalid, SessionId, UserId};
+use kept_store::accounts::{NewAccount, ProfileChange, UserView};
+use kept_store::secret_digest;
+use serde::{Deserialize, Serialize};
+
+const REFRESH_COOKIE: &str = "kept_refresh";
+const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+/// 256 bits: refresh tokens are long-lived bearer secrets.
+const REFRESH_TOKEN_BYTES: usize = 32;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/register", web::post().to(register))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/refresh", web::post().to(refresh))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/logout-all", web::post().to(logout_all))
+        .route("/me", web::get().to(me))
+        .route("/me", web::patch().to(update_me))
+        .route("/help-resources", web::get().to(help_resources));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    email: String,
+    password: String,
+    display_name: String,
+    time_zone: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileBody {
+    display_name: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Tokens {
+    access_token: String,
+    refresh_token: String,
+    token_type: &'static str,
+    /// Seconds until the access token expires.
+    expires_in: i64,
+}
+
+#[derive(Serialize)]
+struct Registered {
+    user: UserView,
+    #[serde(flatten)]
+    tokens: Tokens,
+}
+
+async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<RegisterBody>,
+) -> ApiResult<HttpResponse> {
+    state.limiter.check(
+        Door::Register,
+        client_ip(&req, &state),
+        state.config.limits.register_per_minute,
+    )?;
+    let body = body.0;
+    let mut invalid = Invalid::default();
+    let email = invalid.check("email", Email::parse(&body.email));
+    let password = invalid.check("password", Password::parse(&body.password));
+    let display_name = invalid.check("display_name", DisplayName::parse(&body.display_name));
+    let time_zone = invalid.check("time_zone", TimeZone::parse(&body.time_zone));
+    let (Some(email), Some(password), Some(display_name), Some(time_zone)) =
+        (email, password, display_name, time_zone)
+    else {
+        return Err(invalid.into());
+    };
+    let password_hash = web::block(move || hash_password(password.expose())).await??;
+    let store = state.store.clone();
+    let user = blocking(move || {
+        store.register(NewAccount {
+            email,
+            password_hash,
+            display_name,
+            time_zone,
+        })
+    })
+    .await?;
+    let (tokens, cookie) = start_session(&state, user.id).await?;
+    Ok(HttpResponse::Created()
+        .cookie(cookie)
+        .json(Registered { user, tokens }))
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<LoginBody>,
+) -> ApiResult<HttpResponse> {
+    state.limiter.check(
+        Door::Login,
+        client_ip(&req, &state),
+        state.config.limits.login_per_minute,
+    )?;
+    let LoginBody { email, password } = body.0;
+    let email =
+        Email::parse(&email).map_err(|message| ApiError::invalid_field("email", message))?;
+    if password.chars().count() > Password::MAX_CHARS {
+        return Err(ApiError::invalid_field(
+            "password",
+            format!("must be at most {} characters", Password::MAX_CHARS),
+        ));
+    }
+    let store = state.store.clone();
+    let account = blocking(move || store.credentials(&email)).await?;
+    let (user, hash) = account.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
+    let verified = web::block(move || verify_password(&password, hash.as_deref())).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        return Err(ApiError::unauthenticated(
+            "invalid_credentials",
+            "email or password is wrong",
+        ));
+    };
+    let (tokens, cookie) = start_session(&state, user).await?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(tokens))
+}
+
+async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: MaybeJson<RefreshBody>,
+) -> ApiResult<HttpResponse> {
+    let presented = body
+        .0
+        .map(|b| b.refresh_token)
+        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
+        .ok_or_else(|| {
+            ApiError::unauthenticated(
+                "missing_token",
+                "send refresh_token in the body or the cookie",
+            )
+        })?;
+    let next = random_secret(REFRESH_TOKEN_BYTES)?;
+    let (presented_digest, next_digest) = (secret_digest(&presented), secret_digest(&next));
+    let store = state.store.clone();
+    let ttl = refresh_ttl(&state);
+    let (user, session) =
+        blocking(move || store.rotate_refresh_token(&presented_digest, &next_digest, ttl))
+            .await
+            .map_err(|_| {
+                ApiError::unauthenticated(
+                    "invalid_refresh_token",
+                    "the refresh token is not valid; log in again",
+                )
+            })?;
+    let (tokens, cookie) = tokens_for(&state, user, session, next)?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(tokens))
+}
+
+async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let store = state.store.clone();
+    blocking(move || store.end_session(caller.user, caller.session)).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(expired_cookie(&state))
+        .finish())
+}
+
+async fn logout_all(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let store = state.store.clone();
+    blocking(move || store.end_all_sessions(caller.user)).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(expired_cookie(&state))
+        .finish())
+}
+
+async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.user(caller.user)).await?))
+}
+
+async fn update_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<ProfileBody>,
+) -> ApiResult<HttpResponse> {
+    let mut invalid = Invalid::default();
+    let display_name = body
+        .0
+        .display_name
+        .and_then(|raw| invalid.check("display_name", DisplayName::parse(&raw)));
+    let time_zone = body
+        .0
+        .time_zone
+        .and_then(|raw| invalid.check("time_zone", TimeZone::parse(&raw)));
+    invalid.into_result()?;
+    let store = state.store.clone();
+    let user = blocking(move || {
+        store.update_profile(
+            caller.user,
+            ProfileChange {
+                display_name,
+                time_zone,
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+async fn help_resources(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "items": state.help }))
+}
+
+/// Opens a session with a fresh refresh token, and issues its first access token.
+async fn start_session(state: &AppState, user: UserId) -> ApiResult<(Tokens, Cookie<'static>)> {
+    let refresh = random_secret(REFRESH_TOKEN_BYTES)?;
+    let digest = secret_digest(&refresh);
+    let store = state.store.clone();
+    let ttl = refresh_ttl(state);
+    let session = blocking(move || store.start_session(user, &digest, ttl)).await?;
+    tokens_for(state, user, session, refresh)
+}
+
+fn tokens_for(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    refresh: String,
+) -> ApiResult<(Tokens, Cookie<'static>)> {
+    let access_token = state
+        .tokens
+        .issue_access(user, session, state.clock.now())?;
+    let cookie = Cookie::build(REFRESH_COOKIE, refresh.clone())
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.auth.secure_cookies)
+        .max_age(time::Duration::days(state.config.auth.refresh_token_days))
+        .finish();
+    let tokens = Tokens {
+        access_token,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl().num_seconds(),
+    };
+    Ok((tokens, cookie))
+}
+
+pub(super) fn expired_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = Cookie::build(REFRESH_COOKIE, "")
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.auth.secure_cookies)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+fn refresh_ttl(state: &AppState) -> Duration {
+    Duration::days(state.config.auth.refresh_token_days)
+}

@@ -1,0 +1,31 @@
+//! Liveness and readiness for orchestrators: `/healthz` answers while the process runs,
+//! `/readyz` only while the database answers and has every migration applied.
+
+use super::blocking;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let store = state.store.clone();
+    match blocking(move || store.is_ready()).await {
+        Ok(true) => Ok(HttpResponse::Ok().json(json!({ "status": "ready" }))),
+        Ok(false) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "migrations_pending",
+            "database migrations are not applied",
+        )),
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,54 @@
+//! The HTTP surface: `/api/v1/…` plus the operational endpoints. Handlers are thin: parse the
+//! request into core types, run one store command off the async threads, shape the answer.
+
+mod accounts;
+mod health;
+mod spaces;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::{HttpRequest, web};
+use kept_store::StoreResult;
+use std::net::IpAddr;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure).service(
+        web::scope("/api/v1")
+            .configure(accounts::configure)
+            .configure(spaces::configure),
+    );
+}
+
+/// Every unmatched path answers with the same problem JSON as any other 404.
+pub async fn not_found() -> actix_web::HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::not_found())
+}
+
+/// Runs a blocking store call on the blocking pool and maps both layers of failure.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    Ok(web::block(call).await??)
+}
+
+/// The client's address for rate limiting: the peer, or the proxy's forwarded value when the
+/// proxy is trusted.
+fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
+    let forwarded = state.config.server.trust_proxy_headers.then(|| {
+        req.connection_info().realip_remote_addr().and_then(|addr| {
+            addr.parse::<IpAddr>()
+                .ok()
+                .or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        })
+    });
+    forwarded
+        .flatten()
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// A path segment that should be a typed id. A malformed id names nothing: 404, like any id
+/// the caller may not see.
+fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}

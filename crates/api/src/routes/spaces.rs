@@ -1,0 +1,216 @@
+//! Spaces, invites, leaving, and the timeline. Anything under a space the caller is not a
+//! member of is a 404, the same as a space that does not exist.
+
+use super::accounts::expired_cookie;
+use super::{blocking, client_ip, path_id};
+use crate::auth::{Caller, random_secret};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::rate_limit::Door;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kept_core::account::Email;
+use kept_core::space::{LeaveMode, SpaceName};
+use kept_core::{InviteId, SpaceId};
+use kept_store::secret_digest;
+use serde::{Deserialize, Serialize};
+
+/// 128 bits, as hex: unguessable, and short enough to read out or paste.
+const INVITE_CODE_BYTES: usize = 16;
+const DEFAULT_PAGE: i64 = 100;
+const MAX_PAGE: i64 = 500;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/spaces", web::post().to(create_space))
+        .route("/spaces", web::get().to(list_spaces))
+        .route("/spaces/{space_id}", web::get().to(get_space))
+        .route("/spaces/{space_id}/invites", web::post().to(create_invite))
+        .route(
+            "/spaces/{space_id}/invites/{code}",
+            web::delete().to(revoke_invite),
+        )
+        .route("/invites/{code}/accept", web::post().to(accept_invite))
+        .route("/spaces/{space_id}/leave", web::post().to(leave))
+        .route("/spaces/{space_id}/events", web::get().to(events));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSpaceBody {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InviteCreated {
+    id: InviteId,
+    /// The secret code; shown once, stored only as a hash.
+    code: String,
+    url: String,
+    email: Option<Email>,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeaveBody {
+    mode: LeaveMode,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn create_space(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateSpaceBody>,
+) -> ApiResult<HttpResponse> {
+    let name = SpaceName::parse(&body.0.name)
+        .map_err(|message| ApiError::invalid_field("name", message))?;
+    let store = state.store.clone();
+    let space = blocking(move || store.create_space(caller.user, name)).await?;
+    Ok(HttpResponse::Created().json(space))
+}
+
+async fn list_spaces(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let store = state.store.clone();
+    let spaces = blocking(move || store.spaces_of(caller.user)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": spaces })))
+}
+
+async fn get_space(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.space(caller.user, space)).await?))
+}
+
+async fn create_invite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<InviteBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let email = body
+        .0
+        .email
+        .map(|raw| Email::parse(&raw))
+        .transpose()
+        .map_err(|m| ApiError::invalid_field("email", m))?;
+    let code = random_secret(INVITE_CODE_BYTES)?;
+    let digest = secret_digest(&code);
+    let store = state.store.clone();
+    let invite = blocking(move || store.create_invite(caller.user, space, &digest, email)).await?;
+    let url = format!("{}/join/{code}", state.config.public_url());
+    Ok(HttpResponse::Created().json(InviteCreated {
+        id: invite.id,
+        code,
+        url,
+        email: invite.email,
+        expires_at: invite.expires_at,
+    }))
+}
+
+async fn revoke_invite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, code) = path.into_inner();
+    let space: SpaceId = path_id(&space)?;
+    let digest = secret_digest(&code);
+    let store = state.store.clone();
+    blocking(move || store.revoke_invite(caller.user, space, &digest)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn accept_invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    state.limiter.check(
+        Door::AcceptInvite,
+        client_ip(&req, &state),
+        state.config.limits.invite_accept_per_minute,
+    )?;
+    let digest = secret_digest(path.trim());
+    let store = state.store.clone();
+    let space = blocking(move || store.accept_invite(caller.user, &digest))
+        .await
+        .map_err(|error| {
+            if error.code() == "not_found" {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "invite_not_found",
+                    "no invite has this code",
+                )
+            } else {
+                error
+            }
+        })?;
+    Ok(HttpResponse::Ok().json(space))
+}
+
+async fn leave(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<LeaveBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let mode = body.0.mode;
+    let store = state.store.clone();
+    blocking(move || store.leave_space(caller.user, space, mode)).await?;
+    let answer =
+        serde_json::json!({ "space_id": space, "mode": mode, "help_resources": state.help });
+    let mut response = HttpResponse::Ok();
+    if mode == LeaveMode::Safety {
+        // Signed out everywhere: this device's refresh cookie goes too.
+        response.cookie(expired_cookie(&state));
+    }
+    Ok(response.json(answer))
+}
+
+async fn events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let query = web::Query::<EventsQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
+        .into_inner();
+    let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid_field("after", "must be 0 or more"));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let store = state.store.clone();
+    let page = blocking(move || store.events(caller.user, space, after, limit)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
