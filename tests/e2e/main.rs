@@ -1,1 +1,9 @@
+//! The end-to-end suite: the real app on an ephemeral port, driven over HTTP, each test on
+//! SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod bad_input;
+mod health;
+mod pairing;

@@ -1,1 +1,292 @@
-//! x
+//! The end-to-end harness: [`spawn_app`] boots the real application on an ephemeral port with
+//! a fresh database (SQLite or PostgreSQL) and a clock the test moves; helpers speak HTTP to it
+//! the way a client would. Every test runs once per database through [`on_both_databases!`].
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
+
+use chrono::{TimeZone, Utc};
+use kept_api::{Application, Config};
+use kept_core::ManualClock;
+pub use kept_store::test_db::Flavor;
+use kept_store::test_db::TestDb;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Generates one `#[tokio::test]` per database for each named `async fn(Flavor)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $test() { super::$test($crate::Flavor::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $test() { super::$test($crate::Flavor::Postgres).await } )*
+        }
+    };
+}
+
+/// A running app. Dropping it stops the server and then drops its database.
+#[allow(missing_debug_implementations)] // holds a server handle and a client; nothing useful to print
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub flavor: Flavor,
+    handle: actix_web::dev::ServerHandle,
+    _data_dir: tempfile::TempDir,
+    _db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; awaiting its completion is not needed.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The time every test starts at: a Monday morning, so weeks line up in later tests.
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
+        .single()
+        .expect("valid start time")
+}
+
+/// Boots the app on port 0, or `None` when `flavor` is PostgreSQL and no test server is set.
+pub async fn spawn_app(flavor: Flavor) -> Option<TestApp> {
+    spawn_app_with(flavor, &[]).await
+}
+
+/// Like [`spawn_app`], with extra `KEPT__…` settings.
+pub async fn spawn_app_with(flavor: Flavor, settings: &[(&str, &str)]) -> Option<TestApp> {
+    let db = TestDb::new(flavor)?;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut env: Vec<(String, String)> = vec![
+        ("KEPT__SERVER__BIND".into(), "127.0.0.1:0".into()),
+        ("KEPT__SERVER__WORKERS".into(), "2".into()),
+        ("KEPT__SERVER__SHUTDOWN_TIMEOUT_SECS".into(), "1".into()),
+        ("KEPT__DATABASE__URL".into(), db.url().to_owned()),
+        ("KEPT__DATABASE__POOL_SIZE".into(), "4".into()),
+        (
+            "KEPT__DATA__DIR".into(),
+            data_dir.path().display().to_string(),
+        ),
+        (
+            "KEPT__MAIL__OUTBOX_DIR".into(),
+            data_dir.path().join("outbox").display().to_string(),
+        ),
+        ("KEPT__LOG__FILTER".into(), "warn".into()),
+    ];
+    env.extend(
+        settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let config = Config::load(None, env).expect("test configuration");
+    kept_api::telemetry::init(&config.log.filter);
+    let clock = ManualClock::new(start_time());
+    let app = Application::build(config, Arc::new(clock.clone()), false).expect("build app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.server_handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Some(TestApp {
+        base,
+        client,
+        clock,
+        flavor,
+        handle,
+        _data_dir: data_dir,
+        _db: db,
+    })
+}
+
+/// A registered person with a session.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends `body` as JSON (or nothing) with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request reaches the app")
+    }
+
+    /// Sends raw bytes with the given content type (for malformed and oversized bodies).
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request reaches the app")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn register(&self, email: &str, display_name: &str) -> Person {
+        let body = json!({
+            "email": email, "password": "correct horse battery", "display_name": display_name, "time_zone": "Europe/Berlin"
+        });
+        let answer = expect_json(
+            self.call(Method::POST, "/api/v1/auth/register", None, Some(body))
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        Person {
+            id: answer["user"]["id"].as_str().unwrap().to_owned(),
+            email: answer["user"]["email"].as_str().unwrap().to_owned(),
+            access: answer["access_token"].as_str().unwrap().to_owned(),
+            refresh: answer["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Rotates the person's tokens, as a client does when its access token has expired.
+    pub async fn renew(&self, person: &mut Person) {
+        let body = json!({ "refresh_token": person.refresh });
+        let answer = expect_json(
+            self.call(Method::POST, "/api/v1/auth/refresh", None, Some(body))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        person.access = answer["access_token"].as_str().unwrap().to_owned();
+        person.refresh = answer["refresh_token"].as_str().unwrap().to_owned();
+    }
+
+    /// Moves the clock and renews everyone's tokens.
+    pub async fn advance(&self, by: chrono::Duration, people: &mut [&mut Person]) {
+        self.clock.advance(by);
+        for person in people {
+            self.renew(person).await;
+        }
+    }
+
+    pub async fn login(&self, email: &str) -> Response {
+        let body = json!({ "email": email, "password": "correct horse battery" });
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(body))
+            .await
+    }
+
+    /// Creates a space and returns its id.
+    pub async fn create_space(&self, owner: &Person, name: &str) -> String {
+        let space = expect_json(
+            self.post("/api/v1/spaces", &owner.access, json!({ "name": name }))
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        space["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an invite and returns its answer (`code`, `url`, `expires_at`).
+    pub async fn invite(&self, member: &Person, space: &str) -> Value {
+        let response = self
+            .post(
+                &format!("/api/v1/spaces/{space}/invites"),
+                &member.access,
+                json!({}),
+            )
+            .await;
+        expect_json(response, StatusCode::CREATED).await
+    }
+
+    pub async fn accept(&self, person: &Person, code: &str) -> Response {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/invites/{code}/accept"),
+            Some(&person.access),
+            None,
+        )
+        .await
+    }
+
+    /// A paired space: A creates it, invites, B accepts. Returns (A, B, space id).
+    pub async fn paired_space(&self) -> (Person, Person, String) {
+        let a = self.register("ada@example.org", "Ada").await;
+        let b = self.register("ben@example.org", "Ben").await;
+        let space = self.create_space(&a, "Us").await;
+        let code = self.invite(&a, &space).await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        expect_json(self.accept(&b, &code).await, StatusCode::OK).await;
+        (a, b, space)
+    }
+
+    /// Every event of the space the viewer may see.
+    pub async fn events(&self, viewer: &Person, space: &str) -> Vec<Value> {
+        let page = expect_json(
+            self.get(
+                &format!("/api/v1/spaces/{space}/events?limit=500"),
+                &viewer.access,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        page["items"].as_array().unwrap().clone()
+    }
+}
+
+/// Asserts the status and returns the JSON body.
+pub async fn expect_json(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Asserts an RFC 9457 problem with this status and code; returns it.
+pub async fn expect_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let problem = expect_json(response, status).await;
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    assert_eq!(problem["code"], code, "{problem}");
+    assert_eq!(problem["status"], status.as_u16());
+    problem
+}

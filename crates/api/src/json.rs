@@ -53,12 +53,14 @@ pub fn parse_json<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Resul
             "send the body as application/json",
         ));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(field_error)?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::malformed_json(e.to_string()))?;
-    Ok(value)
+    // Syntax first, shape second: `{"a":}` is malformed JSON even if `a` is also an unknown field.
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::malformed_json(e.to_string()))?;
+    // serde would also take an array as a struct's fields in order; a body is always an object.
+    if !document.is_object() {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(document).map_err(field_error)
 }
 
 fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {

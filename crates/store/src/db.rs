@@ -90,11 +90,10 @@ impl DatabaseUrl {
                     }
                 }
                 let mut conn = SqliteConnection::establish(&self.target)?;
-                // WAL lets readers run beside the one writer; busy_timeout makes a second writer
-                // wait instead of failing; SQLite leaves foreign keys off unless asked.
+                // busy_timeout makes a second writer wait instead of failing; SQLite leaves
+                // foreign keys off unless asked. (WAL is set once per file: see `build_pool`.)
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -133,6 +132,13 @@ pub struct PoolOptions {
 }
 
 pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool> {
+    if url.sqlite_path().is_some() {
+        // WAL lets readers run beside the one writer. It is a property of the file, so switch it
+        // once here: switching from several new connections at once fails with "database is
+        // locked", which busy_timeout does not cover.
+        let mut conn = url.connect()?;
+        conn.batch_execute("PRAGMA journal_mode = WAL")?;
+    }
     // A private in-memory SQLite database exists once per connection: keep exactly one.
     let max_size = if url.sqlite_path().is_none() && url.backend == Backend::Sqlite {
         1

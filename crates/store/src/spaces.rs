@@ -30,6 +30,7 @@ pub struct SpaceView {
     pub state: SpaceState,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub created_by: UserId,
     /// Current members (a member who left is no longer listed).
     pub members: Vec<MemberView>,
     /// The `seq` of the newest event, for a client that wants to stream from here.
@@ -50,6 +51,7 @@ struct SpaceRow {
     id: String,
     name: String,
     state: String,
+    created_by: String,
     last_seq: i64,
     created_at: NaiveDateTime,
     closed_at: Option<NaiveDateTime>,
@@ -66,6 +68,7 @@ const SPACE_COLUMNS: (
     spaces::id,
     spaces::name,
     spaces::state,
+    spaces::created_by,
     spaces::last_seq,
     spaces::created_at,
     spaces::closed_at,
@@ -73,6 +76,7 @@ const SPACE_COLUMNS: (
     spaces::id,
     spaces::name,
     spaces::state,
+    spaces::created_by,
     spaces::last_seq,
     spaces::created_at,
     spaces::closed_at,
@@ -112,11 +116,10 @@ fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView>
         .find(space.to_string())
         .select(SpaceRow::as_select())
         .first(conn)?;
-    let members = memberships::table
+    let mut members = memberships::table
         .inner_join(users::table)
         .filter(memberships::space_id.eq(space.to_string()))
         .filter(memberships::left_at.is_null())
-        .order(memberships::joined_at.asc())
         .select((
             memberships::user_id,
             users::display_name,
@@ -131,10 +134,14 @@ fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView>
                 joined_at: utc(joined_at),
             })
         })
-        .collect::<StoreResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<MemberView>>>()?;
+    // In joining order; the creator first when both joined in the same instant.
+    let created_by: UserId = parse_id(&row.created_by)?;
+    members.sort_by_key(|m| (m.joined_at, m.user_id != created_by));
     Ok(SpaceView {
         id: parse_id(&row.id)?,
         state: row.state()?,
+        created_by,
         name: row.name,
         created_at: utc(row.created_at),
         closed_at: row.closed_at.map(utc),
