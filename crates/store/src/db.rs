@@ -79,15 +79,11 @@ impl DatabaseUrl {
                 &self.target,
             )?)),
             Backend::Sqlite => {
-                if let Some(parent) = self.sqlite_path().and_then(Path::parent) {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(|e| {
-                            StoreError::Unavailable(format!(
-                                "cannot create {}: {e}",
-                                parent.display()
-                            ))
-                        })?;
-                    }
+                let parent = self.sqlite_path().and_then(Path::parent);
+                if let Some(dir) = parent.filter(|dir| !dir.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
                 let mut conn = SqliteConnection::establish(&self.target)?;
                 // busy_timeout makes a second writer wait instead of failing; SQLite leaves
@@ -160,12 +156,25 @@ fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {
     }
 }
 
-/// Applies every pending migration; returns how many ran.
+/// Any fixed number, the same in every instance: the key of the migration lock.
+const MIGRATION_LOCK: i64 = 0x6b65_7074_6d69_67; // "keptmig"
+
+/// Applies every pending migration; returns how many ran. On PostgreSQL several instances may
+/// start at once, so they take turns under an advisory lock (SQLite serves one instance).
 pub fn run_migrations(conn: &mut DbConnection) -> StoreResult<usize> {
     let migrations = migrations_for(conn);
-    conn.run_pending_migrations(migrations)
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    if postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+    }
+    let outcome = conn
+        .run_pending_migrations(migrations)
         .map(|done| done.len())
-        .map_err(|e| StoreError::Internal(format!("migrations failed: {e}")))
+        .map_err(|e| StoreError::Internal(format!("migrations failed: {e}")));
+    if postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+    }
+    outcome
 }
 
 /// True when the database has every migration this build knows.
