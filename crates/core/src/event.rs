@@ -1,7 +1,8 @@
 //! The events of a space's append-only timeline. Each has a kind (`space.created`, …), a typed
 //! payload and an audience. Events are never edited: a correction is a new event.
 
-use crate::ids::{InviteId, UserId};
+use crate::check_in::Mood;
+use crate::ids::{CheckInId, InviteId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,12 @@ pub enum SpaceEvent {
     },
     #[serde(rename = "member.left")]
     MemberLeft { user_id: UserId },
+    #[serde(rename = "check_in.created")]
+    CheckInCreated {
+        check_in_id: CheckInId,
+        text: String,
+        mood: Option<Mood>,
+    },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},

@@ -57,6 +57,8 @@ typed_id!(
     InviteId,
     /// One signed-in device: a family of rotating refresh tokens.
     SessionId,
+    /// A check-in: a short note on how one is doing.
+    CheckInId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

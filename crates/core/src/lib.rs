@@ -4,6 +4,7 @@
 //! The store persists what this crate decides; the api translates it to HTTP.
 
 pub mod account;
+pub mod check_in;
 pub mod clock;
 pub mod error;
 pub mod event;
@@ -13,4 +14,4 @@ pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
-pub use ids::{EventId, InviteId, SessionId, SpaceId, UserId};
+pub use ids::{CheckInId, EventId, InviteId, SessionId, SpaceId, UserId};

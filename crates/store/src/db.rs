@@ -157,7 +157,7 @@ fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {
 }
 
 /// Any fixed number, the same in every instance: the key of the migration lock.
-const MIGRATION_LOCK: i64 = 0x6b65_7074_6d69_67; // "keptmig"
+const MIGRATION_LOCK: i64 = 0x006b_6570_746d_6967; // "keptmig"
 
 /// Applies every pending migration; returns how many ran. On PostgreSQL several instances may
 /// start at once, so they take turns under an advisory lock (SQLite serves one instance).

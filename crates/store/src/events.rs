@@ -12,6 +12,9 @@ use kept_core::event::{Audience, SpaceEvent};
 use kept_core::{EventId, SpaceId, UserId};
 use serde::Serialize;
 
+/// The PostgreSQL NOTIFY channel on which committed events are announced as `<space>:<seq>`.
+pub const EVENTS_CHANNEL: &str = "kept_events";
+
 /// One timeline entry as a viewer receives it (HTTP list, live stream, export).
 #[derive(Debug, Clone, Serialize)]
 pub struct EventView {
@@ -89,6 +92,15 @@ pub(crate) fn append_event(
             events::created_at.eq(stored_time(event.recorded_at(now))),
         ))
         .execute(conn)?;
+    if let DbConnection::Postgres(pg) = conn {
+        // The doorbell for other instances. PostgreSQL delivers it only if the transaction
+        // commits; it carries ids only, the listeners read the event from the log.
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(EVENTS_CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(format!("{space}:{seq}"))
+            .execute(pg)?;
+    }
+    crate::published::record(space, seq);
     Ok(seq)
 }
 
@@ -101,32 +113,42 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> StoreResult<EventPage> {
-        self.read(|conn| {
-            require_current_member(conn, viewer, space)?;
-            let mut rows = events::table
-                .filter(events::space_id.eq(space.to_string()))
-                .filter(events::seq.gt(after))
-                .filter(
-                    events::audience
-                        .is_null()
-                        .or(events::audience.eq(viewer.to_string())),
-                )
-                .order(events::seq.asc())
-                .limit(limit + 1)
-                .select(EventRow::as_select())
-                .load::<EventRow>(conn)?;
-            let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-            rows.truncate(usize::try_from(limit).unwrap_or(0));
-            let items = rows
-                .into_iter()
-                .map(EventView::try_from)
-                .collect::<StoreResult<Vec<_>>>()?;
-            let next = if more {
-                items.last().map(|e| e.seq)
-            } else {
-                None
-            };
-            Ok(EventPage { items, next })
-        })
+        self.read(|conn| visible_events(conn, viewer, space, after, limit))
     }
+}
+
+/// One page of what `viewer` may see of the log: members only, and of those events only the
+/// ones meant for everyone or for the viewer.
+pub(crate) fn visible_events(
+    conn: &mut DbConnection,
+    viewer: UserId,
+    space: SpaceId,
+    after: i64,
+    limit: i64,
+) -> StoreResult<EventPage> {
+    require_current_member(conn, viewer, space)?;
+    let mut rows = events::table
+        .filter(events::space_id.eq(space.to_string()))
+        .filter(events::seq.gt(after))
+        .filter(
+            events::audience
+                .is_null()
+                .or(events::audience.eq(viewer.to_string())),
+        )
+        .order(events::seq.asc())
+        .limit(limit + 1)
+        .select(EventRow::as_select())
+        .load::<EventRow>(conn)?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let items = rows
+        .into_iter()
+        .map(EventView::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let next = if more {
+        items.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    Ok(EventPage { items, next })
 }

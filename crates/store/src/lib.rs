@@ -3,9 +3,12 @@
 //! happen, writes the rows and appends the event — all of it or none of it.
 
 pub mod accounts;
+pub mod check_ins;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod live;
+pub mod published;
 pub mod schema;
 pub mod spaces;
 #[cfg(feature = "test-support")]
@@ -19,6 +22,7 @@ pub use error::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use db::{Pool, read_transaction, write_transaction};
 use kept_core::Clock;
+use published::CommitHook;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -28,6 +32,7 @@ pub struct Store {
     pool: Pool,
     backend: Backend,
     clock: Arc<dyn Clock>,
+    on_commit: Option<CommitHook>,
 }
 
 impl std::fmt::Debug for Store {
@@ -54,7 +59,14 @@ impl Store {
             pool,
             backend: url.backend,
             clock,
+            on_commit: None,
         })
+    }
+
+    /// Calls `hook` after every commit that appended events (to ring the live streams).
+    pub fn with_commit_hook(mut self, hook: CommitHook) -> Self {
+        self.on_commit = Some(hook);
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -74,7 +86,16 @@ impl Store {
         &self,
         command: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        write_transaction(&mut *self.pool.get()?, command)
+        let mut conn = self.pool.get()?;
+        published::reset();
+        let outcome = write_transaction(&mut conn, command);
+        let appended = published::take();
+        if let (Ok(_), Some(hook)) = (&outcome, &self.on_commit)
+            && !appended.is_empty()
+        {
+            hook(&appended);
+        }
+        outcome
     }
 
     pub(crate) fn read<T>(

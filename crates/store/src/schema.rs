@@ -90,6 +90,30 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invites -> spaces (space_id));
 diesel::joinable!(events -> spaces (space_id));
 
+diesel::table! {
+    check_ins (id) {
+        id -> Text,
+        space_id -> Text,
+        author_id -> Text,
+        text -> Text,
+        mood -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    live_tickets (ticket_hash) {
+        ticket_hash -> Text,
+        user_id -> Text,
+        session_id -> Text,
+        space_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(check_ins -> spaces (space_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -97,5 +121,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     spaces,
     memberships,
     invites,
-    events
+    events,
+    check_ins,
+    live_tickets,
 );

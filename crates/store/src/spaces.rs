@@ -111,6 +111,12 @@ fn lock_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceRow> 
     Ok(row)
 }
 
+/// Locks the space for a command that adds content; a closed space is read-only.
+pub(crate) fn lock_writable_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
+    lock_space(conn, space)?.state()?.ensure_writable()?;
+    Ok(())
+}
+
 fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView> {
     let row = spaces::table
         .find(space.to_string())

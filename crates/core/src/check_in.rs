@@ -1,0 +1,74 @@
+//! Check-ins: a short note on how one is doing, any time of day, with an optional mood. They
+//! have no life cycle of their own; they exist to be seen by the partner.
+
+use crate::error::Invalid;
+use crate::text::Text;
+use serde::{Deserialize, Serialize};
+
+/// A check-in's text: short by design.
+pub type CheckInText = Text<2000>;
+
+/// How one feels, in words a partner can respond to rather than a score to be judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mood {
+    Good,
+    Calm,
+    Hopeful,
+    Grateful,
+    Tired,
+    Anxious,
+    Sad,
+    Hurt,
+    Angry,
+}
+
+impl Mood {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Calm => "calm",
+            Self::Hopeful => "hopeful",
+            Self::Grateful => "grateful",
+            Self::Tired => "tired",
+            Self::Anxious => "anxious",
+            Self::Sad => "sad",
+            Self::Hurt => "hurt",
+            Self::Angry => "angry",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(stored.to_owned())).ok()
+    }
+}
+
+/// A new check-in, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCheckIn {
+    pub text: CheckInText,
+    pub mood: Option<Mood>,
+}
+
+impl NewCheckIn {
+    pub fn parse(text: &str, mood: Option<Mood>) -> Result<Self, Invalid> {
+        let text = CheckInText::parse(text).map_err(|message| Invalid::field("text", message))?;
+        Ok(Self { text, mood })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moods_round_trip_and_text_is_bounded() {
+        for mood in [Mood::Good, Mood::Hurt, Mood::Angry] {
+            assert_eq!(Mood::parse(mood.as_str()), Some(mood));
+        }
+        assert_eq!(Mood::parse("ecstatic"), None);
+        assert!(NewCheckIn::parse("Rough morning, better now.", Some(Mood::Tired)).is_ok());
+        assert!(NewCheckIn::parse(&"x".repeat(2001), None).is_err());
+        assert!(NewCheckIn::parse("  ", None).is_err());
+    }
+}

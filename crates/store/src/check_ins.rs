@@ -1,0 +1,149 @@
+//! Check-ins: written by one partner, seen by both, logged as `check_in.created`.
+
+use crate::error::{StoreError, StoreResult};
+use crate::events::append_event;
+use crate::rows::{parse_id, stored_time, utc};
+use crate::schema::check_ins;
+use crate::spaces::{lock_writable_space, require_current_member};
+use crate::{DbConnection, Store};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use kept_core::check_in::{Mood, NewCheckIn};
+use kept_core::event::{Audience, SpaceEvent};
+use kept_core::{CheckInId, SpaceId, UserId};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckInView {
+    pub id: CheckInId,
+    pub space_id: SpaceId,
+    pub author_id: UserId,
+    pub text: String,
+    pub mood: Option<Mood>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = check_ins)]
+struct CheckInRow {
+    id: String,
+    space_id: String,
+    author_id: String,
+    text: String,
+    mood: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<CheckInRow> for CheckInView {
+    type Error = StoreError;
+    fn try_from(row: CheckInRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
+            space_id: parse_id(&row.space_id)?,
+            author_id: parse_id(&row.author_id)?,
+            text: row.text,
+            mood: row.mood.as_deref().and_then(Mood::parse),
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+/// A page of check-ins, newest first; `next` is the `before` id for the following page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckInPage {
+    pub items: Vec<CheckInView>,
+    pub next: Option<CheckInId>,
+}
+
+impl Store {
+    pub fn create_check_in(
+        &self,
+        author: UserId,
+        space: SpaceId,
+        check_in: NewCheckIn,
+    ) -> StoreResult<CheckInView> {
+        let now = self.now();
+        let id = CheckInId::new_at(now);
+        self.write(|conn| {
+            require_current_member(conn, author, space)?;
+            lock_writable_space(conn, space)?;
+            diesel::insert_into(check_ins::table)
+                .values((
+                    check_ins::id.eq(id.to_string()),
+                    check_ins::space_id.eq(space.to_string()),
+                    check_ins::author_id.eq(author.to_string()),
+                    check_ins::text.eq(check_in.text.as_str()),
+                    check_ins::mood.eq(check_in.mood.map(Mood::as_str)),
+                    check_ins::created_at.eq(stored_time(now)),
+                ))
+                .execute(conn)?;
+            let event = SpaceEvent::CheckInCreated {
+                check_in_id: id,
+                text: check_in.text.as_str().to_owned(),
+                mood: check_in.mood,
+            };
+            append_event(conn, space, author, Audience::Members, &event, now)?;
+            load(conn, id)
+        })
+    }
+
+    /// Check-ins of the space, newest first, before the id `before` (ids sort by time).
+    pub fn check_ins(
+        &self,
+        viewer: UserId,
+        space: SpaceId,
+        before: Option<CheckInId>,
+        limit: i64,
+    ) -> StoreResult<CheckInPage> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            let mut query = check_ins::table
+                .filter(check_ins::space_id.eq(space.to_string()))
+                .select(CheckInRow::as_select())
+                .order(check_ins::id.desc())
+                .limit(limit + 1)
+                .into_boxed();
+            if let Some(before) = before {
+                query = query.filter(check_ins::id.lt(before.to_string()));
+            }
+            let mut items = query
+                .load::<CheckInRow>(conn)?
+                .into_iter()
+                .map(CheckInView::try_from)
+                .collect::<StoreResult<Vec<_>>>()?;
+            let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+            items.truncate(usize::try_from(limit).unwrap_or(0));
+            let next = if more {
+                items.last().map(|c| c.id)
+            } else {
+                None
+            };
+            Ok(CheckInPage { items, next })
+        })
+    }
+
+    pub fn check_in(
+        &self,
+        viewer: UserId,
+        space: SpaceId,
+        id: CheckInId,
+    ) -> StoreResult<CheckInView> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            let found = load(conn, id)?;
+            if found.space_id == space {
+                Ok(found)
+            } else {
+                Err(StoreError::NotFound)
+            }
+        })
+    }
+}
+
+fn load(conn: &mut DbConnection, id: CheckInId) -> StoreResult<CheckInView> {
+    check_ins::table
+        .find(id.to_string())
+        .select(CheckInRow::as_select())
+        .first::<CheckInRow>(conn)?
+        .try_into()
+}

@@ -1,0 +1,2 @@
+DROP TABLE live_tickets;
+DROP TABLE check_ins;
