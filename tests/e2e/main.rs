@@ -6,4 +6,5 @@
 mod accounts;
 mod bad_input;
 mod health;
+mod live;
 mod pairing;

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 
+pub mod live;
+
 use chrono::{TimeZone, Utc};
 use kept_api::{Application, Config};
 use kept_core::ManualClock;
@@ -26,22 +28,25 @@ macro_rules! on_both_databases {
     };
 }
 
-/// A running app. Dropping it stops the server and then drops its database.
+/// A running app. Dropping it stops the server; the database goes with the last app using it.
 #[allow(missing_debug_implementations)] // holds a server handle and a client; nothing useful to print
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub flavor: Flavor,
-    handle: actix_web::dev::ServerHandle,
+    pub shutdown: kept_api::app::Shutdown,
+    pub hub: Arc<kept_notify::Hub>,
+    pub store: kept_store::Store,
+    settings: Vec<(String, String)>,
     _data_dir: tempfile::TempDir,
-    _db: TestDb,
+    db: Arc<TestDb>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         // The stop command is sent at once; awaiting its completion is not needed.
-        drop(self.handle.stop(false));
+        drop(self.shutdown.server_stop_now());
     }
 }
 
@@ -52,6 +57,9 @@ pub fn start_time() -> chrono::DateTime<Utc> {
         .expect("valid start time")
 }
 
+/// Shared by every instance a test starts, so that tokens from one are valid on another.
+const TEST_JWT_SECRET: &str = "test-signing-key-0123456789abcdef-0123456789";
+
 /// Boots the app on port 0, or `None` when `flavor` is PostgreSQL and no test server is set.
 pub async fn spawn_app(flavor: Flavor) -> Option<TestApp> {
     spawn_app_with(flavor, &[]).await
@@ -59,49 +67,78 @@ pub async fn spawn_app(flavor: Flavor) -> Option<TestApp> {
 
 /// Like [`spawn_app`], with extra `KEPT__…` settings.
 pub async fn spawn_app_with(flavor: Flavor, settings: &[(&str, &str)]) -> Option<TestApp> {
-    let db = TestDb::new(flavor)?;
+    let db = Arc::new(TestDb::new(flavor)?);
+    let settings = settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Some(boot(flavor, db, settings, ManualClock::new(start_time())))
+}
+
+impl TestApp {
+    /// Another instance on the same database (and clock and settings), as behind a proxy.
+    pub fn another_instance(&self) -> TestApp {
+        boot(
+            self.flavor,
+            Arc::clone(&self.db),
+            self.settings.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The test database, for tests that act on the server itself.
+    pub fn db(&self) -> &TestDb {
+        &self.db
+    }
+}
+
+fn boot(
+    flavor: Flavor,
+    db: Arc<TestDb>,
+    settings: Vec<(String, String)>,
+    clock: ManualClock,
+) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut env: Vec<(String, String)> = vec![
-        ("KEPT__SERVER__BIND".into(), "127.0.0.1:0".into()),
-        ("KEPT__SERVER__WORKERS".into(), "2".into()),
-        ("KEPT__SERVER__SHUTDOWN_TIMEOUT_SECS".into(), "1".into()),
-        ("KEPT__DATABASE__URL".into(), db.url().to_owned()),
-        ("KEPT__DATABASE__POOL_SIZE".into(), "4".into()),
+    let mut env: Vec<(String, String)> = [
+        ("KEPT__SERVER__BIND", "127.0.0.1:0".to_owned()),
+        ("KEPT__SERVER__WORKERS", "2".to_owned()),
+        ("KEPT__SERVER__SHUTDOWN_TIMEOUT_SECS", "1".to_owned()),
+        ("KEPT__DATABASE__URL", db.url().to_owned()),
+        ("KEPT__DATABASE__POOL_SIZE", "4".to_owned()),
+        ("KEPT__AUTH__JWT_SECRET", TEST_JWT_SECRET.to_owned()),
+        ("KEPT__DATA__DIR", data_dir.path().display().to_string()),
         (
-            "KEPT__DATA__DIR".into(),
-            data_dir.path().display().to_string(),
-        ),
-        (
-            "KEPT__MAIL__OUTBOX_DIR".into(),
+            "KEPT__MAIL__OUTBOX_DIR",
             data_dir.path().join("outbox").display().to_string(),
         ),
-        ("KEPT__LOG__FILTER".into(), "warn".into()),
-    ];
-    env.extend(
-        settings
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
+        ("KEPT__LOG__FILTER", "warn".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    env.extend(settings.iter().cloned());
     let config = Config::load(None, env).expect("test configuration");
     kept_api::telemetry::init(&config.log.filter);
-    let clock = ManualClock::new(start_time());
-    let app = Application::build(config, Arc::new(clock.clone()), false).expect("build app");
+    let app = Application::build(config, Arc::new(clock.clone())).expect("build app");
     let base = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.server_handle();
+    let (shutdown, hub, store) = (app.shutdown_handle(), app.hub(), app.store());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Some(TestApp {
+    TestApp {
         base,
         client,
         clock,
         flavor,
-        handle,
+        shutdown,
+        hub,
+        store,
+        settings,
         _data_dir: data_dir,
-        _db: db,
-    })
+        db,
+    }
 }
 
 /// A registered person with a session.

@@ -12,10 +12,14 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
 use kept_core::Clock;
-use kept_store::{DatabaseUrl, PoolOptions, Store};
+use kept_notify::Hub;
+use kept_notify::pg_listener::{ListenerOptions, PgListener};
+use kept_store::published::Appended;
+use kept_store::{Backend, DatabaseUrl, PoolOptions, Store};
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
+use tokio::sync::watch;
 use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,39 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    shutdown: Shutdown,
+    /// Lives as long as the server: the cross-instance doorbell (PostgreSQL only).
+    listener: Option<PgListener>,
+}
+
+/// Stops the server gracefully: live sockets are closed with 1001 (going away), then in-flight
+/// requests are drained.
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    server: actix_web::dev::ServerHandle,
+    going_away: Arc<watch::Sender<bool>>,
+    hub: Arc<Hub>,
+}
+
+impl Shutdown {
+    /// Stops at once, without closing sessions first (the stop command is sent before the
+    /// returned future is polled, so it may be dropped).
+    pub fn server_stop_now(&self) -> impl std::future::Future<Output = ()> + use<> {
+        let _ = self.going_away.send(true);
+        self.server.stop(false)
+    }
+
+    pub async fn stop(&self) {
+        let _ = self.going_away.send(true);
+        // Give sessions a moment to send their close frames before the workers stop.
+        for _ in 0..100 {
+            if self.hub.subscriptions() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        self.server.stop(true).await;
+    }
 }
 
 impl std::fmt::Debug for Application {
@@ -49,19 +86,31 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Opens the store (running migrations), binds the listener and builds the server.
-    /// `handle_signals`: the binary stops on SIGINT/SIGTERM; tests stop by dropping the task.
-    pub fn build(
-        config: Config,
-        clock: Arc<dyn Clock>,
-        handle_signals: bool,
-    ) -> Result<Self, StartError> {
+    /// Opens the store (running migrations), binds the listener and builds the server. Signals
+    /// are not handled here: the binary calls [`Shutdown::stop`] on SIGINT/SIGTERM.
+    pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let url = DatabaseUrl::parse(config.database.url.expose())?;
         let options = PoolOptions {
             max_size: config.database.pool_size,
             connect_timeout: std::time::Duration::from_secs(config.database.connect_timeout_secs),
         };
-        let store = Store::open(&url, &options, clock.clone())?;
+        let hub = Hub::new();
+        let ring = Arc::clone(&hub);
+        let store = Store::open(&url, &options, clock.clone())?.with_commit_hook(Arc::new(
+            move |appended: &[Appended]| appended.iter().for_each(|a| ring.ring(a.space)),
+        ));
+        let event_listener = match url.backend {
+            Backend::Postgres => {
+                let options = ListenerOptions {
+                    poll: std::time::Duration::from_millis(config.live.listen_poll_millis),
+                    ..ListenerOptions::default()
+                };
+                let db_url = config.database.url.expose().to_owned();
+                Some(PgListener::start(db_url, Arc::clone(&hub), options)?)
+            }
+            Backend::Sqlite => None,
+        };
+        let (going_away, going_away_rx) = watch::channel(false);
         let secret = signing_key(&config)?;
         let tokens = TokenKeys::new(
             secret.as_bytes(),
@@ -86,6 +135,8 @@ impl Application {
             clock,
             tokens,
             help,
+            hub: Arc::clone(&hub),
+            going_away: going_away_rx,
         });
 
         let app_state = state.clone();
@@ -116,13 +167,18 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        if !handle_signals {
-            server = server.disable_signals();
-        }
+        let server = server.disable_signals().run();
+        let shutdown = Shutdown {
+            server: server.handle(),
+            going_away: Arc::new(going_away),
+            hub,
+        };
         Ok(Self {
             port,
-            server: server.run(),
+            server,
             state,
+            shutdown,
+            listener: event_listener,
         })
     }
 
@@ -134,13 +190,25 @@ impl Application {
         self.state.store.clone()
     }
 
-    /// Serves until stopped (a signal, or the server handle).
+    /// Serves until [`Shutdown::stop`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let outcome = self.server.await;
+        drop(self.listener);
+        outcome
     }
 
-    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Live sessions currently registered on this instance.
+    pub fn live_sessions(&self) -> usize {
+        self.state.hub.subscriptions()
+    }
+
+    /// The hub, for observing live sessions after the application has been moved into its task.
+    pub fn hub(&self) -> Arc<Hub> {
+        Arc::clone(&self.state.hub)
     }
 }
 

@@ -18,6 +18,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    pub live: LiveConfig,
     pub mail: MailConfig,
     pub data: DataConfig,
     pub help: HelpConfig,
@@ -58,6 +59,16 @@ pub struct LimitsConfig {
     pub register_per_minute: u32,
     pub login_per_minute: u32,
     pub invite_accept_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveConfig {
+    pub ticket_ttl_secs: i64,
+    pub ping_interval_millis: u64,
+    pub idle_timeout_millis: u64,
+    pub send_timeout_millis: u64,
+    pub listen_poll_millis: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -214,6 +225,23 @@ impl Config {
             return fail(
                 "auth.jwt_secret",
                 "must be empty (generated) or at least 32 characters".into(),
+            );
+        }
+        if !(1..=60).contains(&self.live.ticket_ttl_secs) {
+            return fail("live.ticket_ttl_secs", "must be between 1 and 60".into());
+        }
+        if self.live.ping_interval_millis == 0
+            || self.live.idle_timeout_millis <= self.live.ping_interval_millis
+        {
+            return fail(
+                "live.idle_timeout_millis",
+                "must be longer than live.ping_interval_millis (> 0)".into(),
+            );
+        }
+        if self.live.send_timeout_millis == 0 || self.live.listen_poll_millis == 0 {
+            return fail(
+                "live.send_timeout_millis",
+                "timeouts and intervals must be above 0".into(),
             );
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {

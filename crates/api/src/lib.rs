@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod help;
 pub mod json;
+pub mod live;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;

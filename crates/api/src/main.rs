@@ -67,12 +67,34 @@ fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let workers = config.server.workers;
     let bind = config.server.bind.clone();
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(config, Arc::new(SystemClock), true)?;
+        let app = Application::build(config, Arc::new(SystemClock))?;
         tracing::info!(%bind, port = app.port(), workers, "kept is serving");
+        let shutdown = app.shutdown_handle();
+        actix_web::rt::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: closing live sessions, draining requests");
+            shutdown.stop().await;
+        });
         app.run_until_stopped().await?;
         tracing::info!("kept stopped gracefully");
         Ok(())
     })
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (the orchestrator).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {

@@ -3,10 +3,14 @@
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::help::HelpResource;
+use crate::live::LiveOptions;
 use crate::rate_limit::RateLimiter;
 use kept_core::Clock;
+use kept_notify::Hub;
 use kept_store::Store;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
 
 #[derive(Debug)]
 pub struct AppState {
@@ -16,4 +20,19 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub limiter: RateLimiter,
     pub help: Vec<HelpResource>,
+    /// The doorbells live sessions wait on.
+    pub hub: Arc<Hub>,
+    /// Turns true when the server is shutting down: sessions close with 1001.
+    pub going_away: watch::Receiver<bool>,
+}
+
+impl AppState {
+    pub fn live_options(&self) -> LiveOptions {
+        let live = &self.config.live;
+        LiveOptions {
+            ping_interval: Duration::from_millis(live.ping_interval_millis),
+            idle_timeout: Duration::from_millis(live.idle_timeout_millis),
+            send_timeout: Duration::from_millis(live.send_timeout_millis),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! request into core types, run one store command off the async threads, shape the answer.
 
 mod accounts;
+mod check_ins;
 mod health;
 mod spaces;
 
@@ -15,7 +16,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure).service(
         web::scope("/api/v1")
             .configure(accounts::configure)
-            .configure(spaces::configure),
+            .configure(spaces::configure)
+            .configure(check_ins::configure)
+            .configure(crate::live::configure),
     );
 }
 
@@ -25,7 +28,7 @@ pub async fn not_found() -> actix_web::HttpResponse {
 }
 
 /// Runs a blocking store call on the blocking pool and maps both layers of failure.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> StoreResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     Ok(web::block(call).await??)
@@ -49,6 +52,6 @@ fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
 
 /// A path segment that should be a typed id. A malformed id names nothing: 404, like any id
 /// the caller may not see.
-fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
+pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
     raw.parse().map_err(|_| ApiError::not_found())
 }

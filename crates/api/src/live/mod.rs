@@ -1,0 +1,123 @@
+//! Live push over websockets. `POST /spaces/{id}/live-ticket` hands out a short-lived,
+//! single-use ticket (browsers cannot set headers on a websocket); `GET /spaces/{id}/live?
+//! ticket=&after=` spends it and upgrades. A bad ticket or a non-member is refused before the
+//! upgrade with the usual problem JSON.
+
+mod session;
+
+use crate::auth::{Caller, random_secret};
+use crate::error::{ApiError, ApiResult};
+use crate::routes::{blocking, path_id};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use kept_core::SpaceId;
+use kept_store::{StoreError, secret_digest};
+use serde::Deserialize;
+pub use session::LiveOptions;
+
+/// 256 bits: the ticket is a bearer secret, if only for a minute.
+const TICKET_BYTES: usize = 32;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/spaces/{space_id}/live-ticket",
+        web::post().to(issue_ticket),
+    )
+    .route("/spaces/{space_id}/live", web::get().to(open));
+}
+
+async fn issue_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let ticket = random_secret(TICKET_BYTES)?;
+    let digest = secret_digest(&ticket);
+    let ttl = Duration::seconds(state.config.live.ticket_ttl_secs);
+    let store = state.store.clone();
+    let expires_at =
+        blocking(move || store.issue_live_ticket(caller.user, caller.session, space, &digest, ttl))
+            .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "ticket": ticket,
+        "expires_at": expires_at,
+        "expires_in": ttl.num_seconds(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenQuery {
+    ticket: Option<String>,
+    after: Option<i64>,
+}
+
+async fn open(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let query = web::Query::<OpenQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
+        .into_inner();
+    let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid_field("after", "must be 0 or more"));
+    }
+    let ticket = query.ticket.ok_or_else(|| {
+        ApiError::unauthenticated(
+            "missing_ticket",
+            "get one from POST /spaces/{id}/live-ticket",
+        )
+    })?;
+    let digest = secret_digest(&ticket);
+    let store = state.store.clone();
+    let (viewer, session) = blocking(move || store.redeem_live_ticket(&digest, space))
+        .await
+        .map_err(|error| match error.code() {
+            "invalid_token" => ApiError::unauthenticated(
+                "invalid_ticket",
+                "the ticket is unknown, used or expired; get a new one",
+            ),
+            _ => error,
+        })?;
+    let (response, ws, incoming) = actix_ws::handle(&req, body).map_err(|e| {
+        ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "not_a_websocket",
+            e.to_string(),
+        )
+    })?;
+    let live = session::Live {
+        store: state.store.clone(),
+        subscription: state.hub.subscribe(space),
+        going_away: state.going_away.clone(),
+        viewer: Caller {
+            user: viewer,
+            session,
+        },
+        space,
+        after,
+        options: state.live_options(),
+    };
+    actix_web::rt::spawn(live.run(ws, incoming));
+    Ok(response)
+}
+
+/// The store errors a running session can meet, as the close it should send.
+fn close_for(error: &StoreError) -> (u16, &'static str) {
+    match error {
+        StoreError::Unauthenticated => {
+            (session::CLOSE_SESSION_ENDED, "session ended; sign in again")
+        }
+        StoreError::NotFound => (
+            session::CLOSE_NOT_MEMBER,
+            "no longer a member of this space",
+        ),
+        _ => (1011, "temporarily unavailable; reconnect with ?after="),
+    }
+}

@@ -1,0 +1,89 @@
+//! Check-ins: `POST /spaces/{id}/check-ins {text, mood?}`, the list (newest first), one by id.
+
+use super::{blocking, path_id};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use kept_core::check_in::{Mood, NewCheckIn};
+use kept_core::{CheckInId, SpaceId};
+use serde::Deserialize;
+
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 200;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/spaces/{space_id}/check-ins", web::post().to(create))
+        .route("/spaces/{space_id}/check-ins", web::get().to(list))
+        .route(
+            "/spaces/{space_id}/check-ins/{check_in_id}",
+            web::get().to(get),
+        );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    text: String,
+    #[serde(default)]
+    mood: Option<Mood>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    before: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<CreateBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let check_in = NewCheckIn::parse(&body.0.text, body.0.mood)?;
+    let store = state.store.clone();
+    let created = blocking(move || store.create_check_in(caller.user, space, check_in)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let query = web::Query::<ListQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
+        .into_inner();
+    let before = query
+        .before
+        .map(|raw| raw.parse::<CheckInId>())
+        .transpose()
+        .map_err(|_| ApiError::invalid_field("before", "must be a check-in id"))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let store = state.store.clone();
+    let page = blocking(move || store.check_ins(caller.user, space, before, limit)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = path.into_inner();
+    let (space, id): (SpaceId, CheckInId) = (path_id(&space)?, path_id(&id)?);
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.check_in(caller.user, space, id)).await?))
+}
