@@ -63,6 +63,13 @@ fn body_endpoints(space: &str) -> Vec<BodyEndpoint> {
         },
         BodyEndpoint {
             method: Method::POST,
+            path: format!("/api/v1/spaces/{space}/check-ins"),
+            valid: json!({"text": "Doing better today.", "mood": "calm"}),
+            required: &["text"],
+            bounded: Some(("text", 2001)),
+        },
+        BodyEndpoint {
+            method: Method::POST,
             path: "/api/v1/auth/refresh".into(),
             valid: json!({"refresh_token": "x"}),
             required: &["refresh_token"],
@@ -240,6 +247,28 @@ async fn ids_and_query_parameters_are_checked(flavor: Flavor) {
             .await;
         expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
     }
+    for query in ["before=nope", "limit=0", "limit=201"] {
+        let response = app
+            .get(
+                &format!("/api/v1/spaces/{space}/check-ins?{query}"),
+                &ada.access,
+            )
+            .await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    }
+    for query in ["after=-1", "after=x", "ticket=a&surprise=1"] {
+        let response = app
+            .get(&format!("/api/v1/spaces/{space}/live?{query}"), &ada.access)
+            .await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    }
+    let response = app
+        .get(
+            &format!("/api/v1/spaces/{space}/check-ins/not-a-uuid"),
+            &ada.access,
+        )
+        .await;
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     let response = app
         .call(
             Method::POST,
@@ -295,6 +324,26 @@ async fn every_authenticated_endpoint_refuses_an_expired_token(flavor: Flavor) {
             Some(json!({"mode": "normal"})),
         ),
         (Method::GET, format!("/api/v1/spaces/{space}/events"), None),
+        (
+            Method::POST,
+            format!("/api/v1/spaces/{space}/check-ins"),
+            Some(json!({"text": "x"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/spaces/{space}/check-ins"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/spaces/{space}/check-ins/{}", uuid::Uuid::now_v7()),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/spaces/{space}/live-ticket"),
+            None,
+        ),
     ];
     for (method, path, body) in calls {
         let response = app.call(method, &path, Some(&ada.access), body).await;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bad_input;
+mod check_ins;
 mod health;
 mod live;
 mod pairing;
