@@ -40,3 +40,36 @@ async fn health_and_readiness_answer(flavor: Flavor) {
 }
 
 on_both_databases!(health_and_readiness_answer);
+
+/// The database going away is a 503 with a clear code, never a 500, and the service recovers
+/// by itself when it returns. (Refusing connections is a server's failure mode: PostgreSQL only.)
+mod postgres_outage {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection};
+    use kept_tests::spawn_app_with;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_and_the_service_recovers() {
+        let settings = [("KEPT__DATABASE__CONNECT_TIMEOUT_SECS", "1")];
+        let Some(app) = spawn_app_with(Flavor::Postgres, &settings).await else { return };
+        let ada = app.register("ada@example.org", "Ada").await;
+        let database = app.db().url().rsplit('/').next().unwrap().to_owned();
+        let mut admin = PgConnection::establish(&std::env::var("KEPT_TEST_POSTGRES_URL").unwrap()).unwrap();
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {database} ALLOW_CONNECTIONS false; \
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';"
+            ))
+            .unwrap();
+
+        expect_problem(app.get("/api/v1/me", &ada.access).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+        let ready = app.call(Method::GET, "/readyz", None, None).await;
+        expect_problem(ready, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+        let health = app.call(Method::GET, "/healthz", None, None).await;
+        assert_eq!(health.status(), StatusCode::OK, "the process itself is fine");
+
+        admin.batch_execute(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true")).unwrap();
+        expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
+    }
+}
