@@ -52,10 +52,13 @@ mod postgres_outage {
     #[tokio::test]
     async fn an_unreachable_database_is_a_503_and_the_service_recovers() {
         let settings = [("KEPT__DATABASE__CONNECT_TIMEOUT_SECS", "1")];
-        let Some(app) = spawn_app_with(Flavor::Postgres, &settings).await else { return };
+        let Some(app) = spawn_app_with(Flavor::Postgres, &settings).await else {
+            return;
+        };
         let ada = app.register("ada@example.org", "Ada").await;
         let database = app.db().url().rsplit('/').next().unwrap().to_owned();
-        let mut admin = PgConnection::establish(&std::env::var("KEPT_TEST_POSTGRES_URL").unwrap()).unwrap();
+        let mut admin =
+            PgConnection::establish(&std::env::var("KEPT_TEST_POSTGRES_URL").unwrap()).unwrap();
         admin
             .batch_execute(&format!(
                 "ALTER DATABASE {database} ALLOW_CONNECTIONS false; \
@@ -63,13 +66,24 @@ mod postgres_outage {
             ))
             .unwrap();
 
-        expect_problem(app.get("/api/v1/me", &ada.access).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+        expect_problem(
+            app.get("/api/v1/me", &ada.access).await,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+        )
+        .await;
         let ready = app.call(Method::GET, "/readyz", None, None).await;
         expect_problem(ready, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
         let health = app.call(Method::GET, "/healthz", None, None).await;
-        assert_eq!(health.status(), StatusCode::OK, "the process itself is fine");
+        assert_eq!(
+            health.status(),
+            StatusCode::OK,
+            "the process itself is fine"
+        );
 
-        admin.batch_execute(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true")).unwrap();
+        admin
+            .batch_execute(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
+            .unwrap();
         expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
     }
 }

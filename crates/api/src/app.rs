@@ -1,7 +1,7 @@
 //! Building and running the server: the one place where config, store, keys and routes are
 //! put together. Tests build the same `Application` on port 0 with their own clock.
 
-use crate::auth::{TokenKeys, random_secret};
+use crate::auth::{PasswordWork, TokenKeys, random_secret};
 use crate::config::Config;
 use crate::json::BodyLimit;
 use crate::rate_limit::RateLimiter;
@@ -134,6 +134,7 @@ impl Application {
             store,
             clock,
             tokens,
+            passwords: PasswordWork::start()?,
             help,
             hub: Arc::clone(&hub),
             going_away: going_away_rx,

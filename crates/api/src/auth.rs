@@ -15,11 +15,13 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use kept_core::account::Password;
 use kept_core::{SessionId, UserId};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, PoisonError};
 
 const ISSUER: &str = "kept";
 const ACCESS_AUDIENCE: &str = "kept-access";
@@ -43,6 +45,59 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
         .verify_password(password.as_bytes(), stored.unwrap_or(decoy))
         .is_ok();
     verified && stored.is_some()
+}
+
+/// Argon2 is expensive on purpose (19 MiB and tens of milliseconds per hash), so it runs on a
+/// few dedicated threads, one per core, fed from a queue. More at once would not finish sooner;
+/// and on the general blocking pool every thread that ever hashed keeps its 19 MiB in its own
+/// allocator arena (measured: hundreds of MiB after a burst of sign-ups).
+#[derive(Debug)]
+pub struct PasswordWork {
+    jobs: std::sync::mpsc::Sender<PasswordJob>,
+}
+
+type PasswordJob = Box<dyn FnOnce() + Send>;
+
+impl PasswordWork {
+    pub fn start() -> std::io::Result<Self> {
+        let (jobs, queue) = std::sync::mpsc::channel::<PasswordJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        for n in 0..cores {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("kept-passwords-{n}"))
+                .spawn(move || {
+                    // Ends when the sender (the application) is dropped.
+                    while let Ok(job) = queue.lock().unwrap_or_else(PoisonError::into_inner).recv()
+                    {
+                        job();
+                    }
+                })?;
+        }
+        Ok(Self { jobs })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: PasswordJob = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.jobs.send(job).map_err(|e| ApiError::internal(&e))?;
+        result.await.map_err(|e| ApiError::internal(&e))
+    }
+
+    pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
+        self.run(move || hash_password(password.expose())).await?
+    }
+
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        self.run(move || verify_password(&password, stored.as_deref()))
+            .await
+    }
 }
 
 /// `bytes` random bytes as URL-safe text (hex), from the operating system's generator.

@@ -1,6 +1,6 @@
 //! What every request handler can reach: the store, the clock, token keys, limits, config.
 
-use crate::auth::TokenKeys;
+use crate::auth::{PasswordWork, TokenKeys};
 use crate::config::Config;
 use crate::help::HelpResource;
 use crate::live::LiveOptions;
@@ -18,6 +18,7 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub tokens: TokenKeys,
+    pub passwords: PasswordWork,
     pub limiter: RateLimiter,
     pub help: Vec<HelpResource>,
     /// The doorbells live sessions wait on.

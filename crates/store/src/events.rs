@@ -152,3 +152,99 @@ pub(crate) fn visible_events(
     };
     Ok(EventPage { items, next })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::test_db::{Flavor, TestDb};
+    use crate::{PoolOptions, accounts::NewAccount};
+    use kept_core::ManualClock;
+    use kept_core::account::{DisplayName, Email, TimeZone};
+    use kept_core::space::SpaceName;
+    use std::sync::Arc;
+
+    fn person(store: &Store, email: &str) -> UserId {
+        let account = NewAccount {
+            email: Email::parse(email).unwrap(),
+            password_hash: "unused".into(),
+            display_name: DisplayName::parse("P").unwrap(),
+            time_zone: TimeZone::parse("UTC").unwrap(),
+        };
+        store.register(account).unwrap().id
+    }
+
+    /// An event meant for one member (a letter not yet delivered, a private rating) is in that
+    /// member's timeline and live reads only; the partner's `seq`s skip it, and miss nothing else.
+    fn private_events_reach_only_their_audience(flavor: Flavor) {
+        let Some(db) = TestDb::new(flavor) else {
+            return;
+        };
+        let options = PoolOptions {
+            max_size: 2,
+            connect_timeout: std::time::Duration::from_secs(5),
+        };
+        let store = Store::open(
+            &db.database_url(),
+            &options,
+            Arc::new(ManualClock::new(Utc::now())),
+        )
+        .unwrap();
+        let (ada, ben) = (
+            person(&store, "ada@example.org"),
+            person(&store, "ben@example.org"),
+        );
+        let space = store
+            .create_space(ada, SpaceName::parse("us").unwrap())
+            .unwrap()
+            .id;
+        store.create_invite(ada, space, "code", None).unwrap();
+        store.accept_invite(ben, "code").unwrap();
+        let now = store.now();
+        store
+            .write(|conn| {
+                let private = SpaceEvent::SpaceCreated {
+                    name: "for Ada only".into(),
+                };
+                append_event(conn, space, ada, Audience::Only(ada), &private, now)?;
+                append_event(
+                    conn,
+                    space,
+                    ada,
+                    Audience::Members,
+                    &SpaceEvent::SpaceCreated {
+                        name: "for both".into(),
+                    },
+                    now,
+                )
+            })
+            .unwrap();
+        let seqs = |viewer| -> Vec<i64> {
+            store
+                .events(viewer, space, 0, 100)
+                .unwrap()
+                .items
+                .iter()
+                .map(|e| e.seq)
+                .collect()
+        };
+        assert_eq!(seqs(ada), [1, 2, 3, 4, 5]);
+        assert_eq!(seqs(ben), [1, 2, 3, 5]);
+        let page = store.events(ben, space, 3, 1).unwrap();
+        assert_eq!(
+            (page.items[0].seq, page.next),
+            (5, None),
+            "paging skips what is not the viewer's"
+        );
+    }
+
+    #[test]
+    fn private_events_reach_only_their_audience_sqlite() {
+        private_events_reach_only_their_audience(Flavor::Sqlite);
+    }
+
+    #[test]
+    fn private_events_reach_only_their_audience_postgres() {
+        private_events_reach_only_their_audience(Flavor::Postgres);
+    }
+}

@@ -2,7 +2,7 @@
 //! and the caller's own profile.
 
 use super::{blocking, client_ip};
-use crate::auth::{Caller, hash_password, random_secret, verify_password};
+use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
 use crate::rate_limit::Door;
@@ -98,7 +98,7 @@ async fn register(
     else {
         return Err(invalid.into());
     };
-    let password_hash = web::block(move || hash_password(password.expose())).await??;
+    let password_hash = state.passwords.hash(password).await?;
     let store = state.store.clone();
     let user = blocking(move || {
         store.register(NewAccount {
@@ -137,7 +137,7 @@ async fn login(
     let store = state.store.clone();
     let account = blocking(move || store.credentials(&email)).await?;
     let (user, hash) = account.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
-    let verified = web::block(move || verify_password(&password, hash.as_deref())).await?;
+    let verified = state.passwords.verify(password, hash).await?;
     let Some(user) = user.filter(|_| verified) else {
         return Err(ApiError::unauthenticated(
             "invalid_credentials",

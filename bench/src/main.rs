@@ -1,0 +1,403 @@
+//! `kept-bench live`: starts the release `kept` binary (SQLite, or PostgreSQL with
+//! `--postgres URL`), connects N pairs of partners over websockets, and measures
+//! - push latency: from sending A's POST to B's socket receiving the event (p50/p99/max),
+//!   against the plain POST round trip and a `/healthz` round trip measured in the same run;
+//! - memory: the server's resident set before and after the sockets, per 1,000 sockets.
+//!
+//! Build first: `cargo build --release -p kept-api -p kept-bench`; then
+//! `target/release/kept-bench live --pairs 1000 [--postgres postgres://postgres@127.0.0.1:5432/postgres]`.
+
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)] // a benchmark reports on stdout and fails loudly
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, Semaphore, mpsc};
+use tokio_tungstenite::tungstenite::Message;
+
+struct Options {
+    pairs: usize,
+    samples: usize,
+    postgres: Option<String>,
+}
+
+fn parse_args() -> Options {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    assert_eq!(
+        args.first().map(String::as_str),
+        Some("live"),
+        "usage: kept-bench live [--pairs N] [--samples N] [--postgres URL]"
+    );
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    Options {
+        pairs: value("--pairs").map_or(1000, |v| v.parse().expect("--pairs N")),
+        samples: value("--samples").map_or(2000, |v| v.parse().expect("--samples N")),
+        postgres: value("--postgres"),
+    }
+}
+
+/// The server under test, stopped on drop (and its PostgreSQL database dropped).
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some((admin, name)) = &self.postgres {
+            let _ = Command::new("psql")
+                .arg(admin)
+                .arg("-qc")
+                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .status();
+        }
+    }
+}
+
+impl Server {
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn bench_database() -> String {
+    format!("kept_bench_{}", std::process::id())
+}
+
+/// A fresh PostgreSQL database for the run, next to the admin URL's.
+fn fresh_postgres(admin: &str) -> String {
+    let name = bench_database();
+    let psql = |sql: &str| {
+        let ok = Command::new("psql")
+            .arg(admin)
+            .arg("-qc")
+            .arg(sql)
+            .status()
+            .expect("psql")
+            .success();
+        assert!(ok, "psql failed: {sql}");
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    psql(&format!("CREATE DATABASE {name}"));
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+async fn start(options: &Options) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = std::env::current_exe().unwrap().with_file_name("kept");
+    assert!(
+        kept.exists(),
+        "build the server first: cargo build --release -p kept-api"
+    );
+    let port = free_port();
+    let database = match &options.postgres {
+        Some(admin) => fresh_postgres(admin),
+        None => format!("sqlite://{}", dir.path().join("kept.db").display()),
+    };
+    let child = Command::new(kept)
+        .current_dir(dir.path())
+        .env("KEPT__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("KEPT__DATABASE__URL", database)
+        .env("KEPT__DATABASE__POOL_SIZE", "16")
+        .env("KEPT__LIMITS__REGISTER_PER_MINUTE", "1000000")
+        .env("KEPT__LIMITS__LOGIN_PER_MINUTE", "1000000")
+        .env("KEPT__LIMITS__INVITE_ACCEPT_PER_MINUTE", "1000000")
+        .env("KEPT__LOG__FILTER", "error")
+        // As in the production image (Dockerfile): argon2's buffers go back to the system.
+        .env("MALLOC_MMAP_THRESHOLD_", "131072")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start kept");
+    let postgres = options
+        .postgres
+        .clone()
+        .map(|admin| (admin, bench_database()));
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+        postgres,
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("kept did not become ready");
+}
+
+#[derive(Clone)]
+struct Pair {
+    space: String,
+    a_token: String,
+    b_token: String,
+}
+
+async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
+    let mut request = client.post(url).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+async fn make_pair(client: reqwest::Client, base: String, i: usize) -> Pair {
+    let register = |who: &str| json!({"email": format!("{who}{i}@bench.example"), "password": "benchmark password", "display_name": who, "time_zone": "UTC"});
+    let a = post(
+        &client,
+        format!("{base}/api/v1/auth/register"),
+        None,
+        register("a"),
+    )
+    .await;
+    let b = post(
+        &client,
+        format!("{base}/api/v1/auth/register"),
+        None,
+        register("b"),
+    )
+    .await;
+    let (a_token, b_token) = (
+        a["access_token"].as_str().unwrap().to_owned(),
+        b["access_token"].as_str().unwrap().to_owned(),
+    );
+    let space = post(
+        &client,
+        format!("{base}/api/v1/spaces"),
+        Some(&a_token),
+        json!({"name": "bench"}),
+    )
+    .await;
+    let space = space["id"].as_str().unwrap().to_owned();
+    let invite = post(
+        &client,
+        format!("{base}/api/v1/spaces/{space}/invites"),
+        Some(&a_token),
+        json!({}),
+    )
+    .await;
+    let code = invite["code"].as_str().unwrap();
+    let accepted = client
+        .post(format!("{base}/api/v1/invites/{code}/accept"))
+        .bearer_auth(&b_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(accepted.status().is_success());
+    Pair {
+        space,
+        a_token,
+        b_token,
+    }
+}
+
+type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
+/// Opens a socket and reads it until the run ends; B's sockets note when each text arrives.
+async fn open_socket(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    space: &str,
+    arrivals: Option<(Arrivals, mpsc::UnboundedSender<()>)>,
+) {
+    let ticket = post(
+        client,
+        format!("{base}/api/v1/spaces/{space}/live-ticket"),
+        Some(token),
+        json!({}),
+    )
+    .await;
+    let ticket = ticket["ticket"].as_str().unwrap();
+    let url = format!(
+        "ws://{}/api/v1/spaces/{space}/live?ticket={ticket}&after=3",
+        base.trim_start_matches("http://")
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = socket.next().await {
+            if let (Message::Text(text), Some((arrivals, notify))) = (message, &arrivals) {
+                let at = Instant::now();
+                let event: Value = serde_json::from_str(&text).unwrap();
+                if let Some(marker) = event["payload"]["text"].as_str() {
+                    arrivals.lock().await.insert(marker.to_owned(), at);
+                    let _ = notify.send(());
+                }
+            }
+        }
+    });
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let options = parse_args();
+    let backend = if options.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "kept-bench live: {} pairs ({} sockets), {} samples, {backend}",
+        options.pairs,
+        options.pairs * 2,
+        options.samples
+    );
+    let server = start(&options).await;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let gate = Arc::new(Semaphore::new(8));
+    let setups = (0..options.pairs).map(|i| {
+        let (client, base, gate) = (client.clone(), server.base.clone(), Arc::clone(&gate));
+        tokio::spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
+            make_pair(client, base, i).await
+        })
+    });
+    let pairs: Vec<Pair> = futures_util::future::join_all(setups)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    println!(
+        "set-up: {} pairs registered and paired in {:.1} s",
+        pairs.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_before = server.rss_kib();
+    let arrivals: Arrivals = Arc::new(Mutex::new(HashMap::new()));
+    let (notify, mut notified) = mpsc::unbounded_channel();
+    for pair in &pairs {
+        open_socket(&client, &server.base, &pair.a_token, &pair.space, None).await;
+        open_socket(
+            &client,
+            &server.base,
+            &pair.b_token,
+            &pair.space,
+            Some((Arc::clone(&arrivals), notify.clone())),
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = server.rss_kib();
+    let sockets = pairs.len() * 2;
+    let per_thousand = (rss_after.saturating_sub(rss_before)) as f64 * 1000.0 / sockets as f64;
+
+    // Baseline: the cheapest round trip this server answers, in the same run.
+    let mut health = Vec::new();
+    for _ in 0..options.samples.min(1000) {
+        let t0 = Instant::now();
+        client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .unwrap();
+        health.push(t0.elapsed());
+    }
+
+    // One event at a time, each to a different pair: the time a partner waits to see it.
+    let mut push = Vec::with_capacity(options.samples);
+    let mut post_rtt = Vec::with_capacity(options.samples);
+    for i in 0..options.samples {
+        let pair = &pairs[i % pairs.len()];
+        let marker = format!("bench {i}");
+        let t0 = Instant::now();
+        post(
+            &client,
+            format!("{}/api/v1/spaces/{}/check-ins", server.base, pair.space),
+            Some(&pair.a_token),
+            json!({"text": marker}),
+        )
+        .await;
+        post_rtt.push(t0.elapsed());
+        let arrived = loop {
+            if let Some(at) = arrivals.lock().await.get(&marker).copied() {
+                break at;
+            }
+            tokio::time::timeout(Duration::from_secs(10), notified.recv())
+                .await
+                .expect("the event reaches the partner");
+        };
+        push.push(arrived.saturating_duration_since(t0));
+    }
+    for series in [&mut push, &mut post_rtt, &mut health] {
+        series.sort();
+    }
+    let (p50, p99) = (percentile(&push, 0.50), percentile(&push, 0.99));
+    let (post50, health50) = (percentile(&post_rtt, 0.50), percentile(&health, 0.50));
+    println!(
+        "push latency, POST sent -> partner's socket: p50 {}  p99 {}  max {}",
+        ms(p50),
+        ms(p99),
+        ms(*push.last().unwrap())
+    );
+    println!(
+        "POST round trip:                           p50 {}  p99 {}",
+        ms(post50),
+        ms(percentile(&post_rtt, 0.99))
+    );
+    println!(
+        "GET /healthz round trip (baseline):        p50 {}",
+        ms(health50)
+    );
+    println!(
+        "ratio push p50 / POST p50:    {:.2}",
+        p50.as_secs_f64() / post50.as_secs_f64()
+    );
+    println!(
+        "ratio push p50 / healthz p50: {:.2}",
+        p50.as_secs_f64() / health50.as_secs_f64()
+    );
+    println!(
+        "memory: server RSS {:.1} MiB before sockets, {:.1} MiB with {sockets} idle sockets: {:.0} KiB per 1,000 sockets",
+        rss_before as f64 / 1024.0,
+        rss_after as f64 / 1024.0,
+        per_thousand
+    );
+}
