@@ -202,11 +202,6 @@ impl Application {
         self.shutdown.clone()
     }
 
-    /// Live sessions currently registered on this instance.
-    pub fn live_sessions(&self) -> usize {
-        self.state.hub.subscriptions()
-    }
-
     /// The hub, for observing live sessions after the application has been moved into its task.
     pub fn hub(&self) -> Arc<Hub> {
         Arc::clone(&self.state.hub)

@@ -83,10 +83,6 @@ impl Subscription {
             None => std::future::pending().await,
         }
     }
-
-    pub fn space(&self) -> SpaceId {
-        self.space
-    }
 }
 
 impl Drop for Subscription {

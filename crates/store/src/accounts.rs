@@ -218,15 +218,7 @@ impl Store {
     /// Whether an access token's session is still signed in (checked on every request, so that
     /// signing out everywhere takes effect at once, not when access tokens expire).
     pub fn session_active(&self, user: UserId, session: SessionId) -> StoreResult<bool> {
-        self.read(|conn| {
-            let active = sessions::table
-                .filter(sessions::id.eq(session.to_string()))
-                .filter(sessions::user_id.eq(user.to_string()))
-                .filter(sessions::revoked_at.is_null())
-                .count()
-                .get_result::<i64>(conn)?;
-            Ok(active == 1)
-        })
+        self.read(|conn| session_active(conn, user, session))
     }
 
     pub fn user(&self, user: UserId) -> StoreResult<UserView> {
@@ -247,6 +239,20 @@ impl Store {
             load_user(conn, user)
         })
     }
+}
+
+pub(crate) fn session_active(
+    conn: &mut DbConnection,
+    user: UserId,
+    session: SessionId,
+) -> StoreResult<bool> {
+    let active = sessions::table
+        .filter(sessions::id.eq(session.to_string()))
+        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::revoked_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(active == 1)
 }
 
 fn load_user(conn: &mut DbConnection, user: UserId) -> StoreResult<UserView> {

@@ -2,7 +2,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{page, parse_id, stored_time, utc};
 use crate::schema::check_ins;
 use crate::spaces::{lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
@@ -106,18 +106,12 @@ impl Store {
             if let Some(before) = before {
                 query = query.filter(check_ins::id.lt(before.to_string()));
             }
-            let mut items = query
+            let items = query
                 .load::<CheckInRow>(conn)?
                 .into_iter()
                 .map(CheckInView::try_from)
                 .collect::<StoreResult<Vec<_>>>()?;
-            let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-            items.truncate(usize::try_from(limit).unwrap_or(0));
-            let next = if more {
-                items.last().map(|c| c.id)
-            } else {
-                None
-            };
+            let (items, next) = page(items, limit, |c| c.id);
             Ok(CheckInPage { items, next })
         })
     }

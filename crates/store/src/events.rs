@@ -2,7 +2,7 @@
 //! transaction, so it is gapless per space: a rolled-back command leaves no hole.
 
 use crate::error::{StoreError, StoreResult};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{page, parse_id, stored_time, utc};
 use crate::schema::{events, spaces};
 use crate::spaces::require_current_member;
 use crate::{DbConnection, Store};
@@ -127,7 +127,7 @@ pub(crate) fn visible_events(
     limit: i64,
 ) -> StoreResult<EventPage> {
     require_current_member(conn, viewer, space)?;
-    let mut rows = events::table
+    let rows = events::table
         .filter(events::space_id.eq(space.to_string()))
         .filter(events::seq.gt(after))
         .filter(
@@ -139,17 +139,11 @@ pub(crate) fn visible_events(
         .limit(limit + 1)
         .select(EventRow::as_select())
         .load::<EventRow>(conn)?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
     let items = rows
         .into_iter()
         .map(EventView::try_from)
         .collect::<StoreResult<Vec<_>>>()?;
-    let next = if more {
-        items.last().map(|e| e.seq)
-    } else {
-        None
-    };
+    let (items, next) = page(items, limit, |e| e.seq);
     Ok(EventPage { items, next })
 }
 

@@ -1,10 +1,11 @@
 //! Live streams: the single-use tickets that open a websocket, and the read a live session
 //! makes each time its space's doorbell rings.
 
+use crate::accounts::session_active;
 use crate::error::{StoreError, StoreResult};
 use crate::events::EventPage;
 use crate::rows::{parse_id, stored_time};
-use crate::schema::{live_tickets, sessions};
+use crate::schema::live_tickets;
 use crate::spaces::require_current_member;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -94,13 +95,7 @@ fn ensure_session_active(
     user: UserId,
     session: SessionId,
 ) -> StoreResult<()> {
-    let active = sessions::table
-        .filter(sessions::id.eq(session.to_string()))
-        .filter(sessions::user_id.eq(user.to_string()))
-        .filter(sessions::revoked_at.is_null())
-        .count()
-        .get_result::<i64>(conn)?;
-    if active == 1 {
+    if session_active(conn, user, session)? {
         Ok(())
     } else {
         Err(StoreError::Unauthenticated)

@@ -18,3 +18,17 @@ pub(crate) fn parse_id<T: FromStr>(stored: &str) -> StoreResult<T> {
         .parse()
         .map_err(|_| StoreError::Internal(format!("malformed id in database: {stored:?}")))
 }
+
+/// Paging by "fetch one more than asked": trims `items` (fetched with `limit + 1`) to `limit`
+/// and returns the cursor of the last kept item when there is more after it.
+pub(crate) fn page<T, C>(
+    mut items: Vec<T>,
+    limit: i64,
+    cursor: impl Fn(&T) -> C,
+) -> (Vec<T>, Option<C>) {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = if more { items.last().map(cursor) } else { None };
+    (items, next)
+}

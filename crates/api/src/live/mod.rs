@@ -7,7 +7,7 @@ mod session;
 
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::{blocking, path_id};
+use crate::routes::{blocking, path_id, query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
@@ -61,9 +61,7 @@ async fn open(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let space: SpaceId = path_id(&path)?;
-    let query = web::Query::<OpenQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
-        .into_inner();
+    let query: OpenQuery = query(&req)?;
     let after = query.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::invalid_field("after", "must be 0 or more"));

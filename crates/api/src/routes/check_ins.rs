@@ -1,6 +1,6 @@
 //! Check-ins: `POST /spaces/{id}/check-ins {text, mood?}`, the list (newest first), one by id.
 
-use super::{blocking, path_id};
+use super::{blocking, page_limit, path_id, query};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -57,21 +57,13 @@ async fn list(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let space: SpaceId = path_id(&path)?;
-    let query = web::Query::<ListQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
-        .into_inner();
+    let query: ListQuery = query(&req)?;
     let before = query
         .before
         .map(|raw| raw.parse::<CheckInId>())
         .transpose()
         .map_err(|_| ApiError::invalid_field("before", "must be a check-in id"))?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
+    let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let store = state.store.clone();
     let page = blocking(move || store.check_ins(caller.user, space, before, limit)).await?;
     Ok(HttpResponse::Ok().json(page))

@@ -50,6 +50,26 @@ fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
+/// The query string as `T`; anything unparsable or unknown is a 422.
+pub(crate) fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> ApiResult<T> {
+    web::Query::<T>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::invalid_field("query", e.to_string()))
+}
+
+/// A page size from the query: `default` when absent, 1..=`max` otherwise.
+pub(crate) fn page_limit(raw: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
+    let limit = raw.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid_field(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
 /// A path segment that should be a typed id. A malformed id names nothing: 404, like any id
 /// the caller may not see.
 pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {

@@ -2,7 +2,7 @@
 //! member of is a 404, the same as a space that does not exist.
 
 use super::accounts::expired_cookie;
-use super::{blocking, client_ip, path_id};
+use super::{blocking, client_ip, page_limit, path_id, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -196,20 +196,12 @@ async fn events(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let space: SpaceId = path_id(&path)?;
-    let query = web::Query::<EventsQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
-        .into_inner();
+    let query: EventsQuery = query(&req)?;
     let after = query.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::invalid_field("after", "must be 0 or more"));
     }
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
+    let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let store = state.store.clone();
     let page = blocking(move || store.events(caller.user, space, after, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
