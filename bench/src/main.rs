@@ -4,8 +4,11 @@
 //!   against the plain POST round trip and a `/healthz` round trip measured in the same run;
 //! - memory: the server's resident set before and after the sockets, per 1,000 sockets.
 //!
+//! With `--instances 2` (PostgreSQL), B's sockets are on a second instance sharing the
+//! database, so every push crosses LISTEN/NOTIFY.
+//!
 //! Build first: `cargo build --release -p kept-api -p kept-bench`; then
-//! `target/release/kept-bench live --pairs 1000 [--postgres postgres://postgres@127.0.0.1:5432/postgres]`.
+//! `target/release/kept-bench live --pairs 1000 [--postgres postgres://postgres@127.0.0.1:5432/postgres [--instances 2]]`.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)] // a benchmark reports on stdout and fails loudly
 
@@ -22,51 +25,149 @@ struct Options {
     pairs: usize,
     samples: usize,
     postgres: Option<String>,
+    instances: usize,
 }
 
 fn parse_args() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    assert_eq!(
-        args.first().map(String::as_str),
-        Some("live"),
-        "usage: kept-bench live [--pairs N] [--samples N] [--postgres URL]"
-    );
+    let usage = "usage: kept-bench live [--pairs N] [--samples N] [--postgres URL [--instances 2]]";
+    assert_eq!(args.first().map(String::as_str), Some("live"), "{usage}");
     let value = |flag: &str| {
         args.iter()
             .position(|a| a == flag)
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    Options {
+    let options = Options {
         pairs: value("--pairs").map_or(1000, |v| v.parse().expect("--pairs N")),
         samples: value("--samples").map_or(2000, |v| v.parse().expect("--samples N")),
         postgres: value("--postgres"),
+        instances: value("--instances").map_or(1, |v| v.parse().expect("--instances 1|2")),
+    };
+    assert!(
+        options.instances == 1 || (options.instances == 2 && options.postgres.is_some()),
+        "{usage}"
+    );
+    options
+}
+
+/// The database of the run: a fresh PostgreSQL database (dropped at the end) or a SQLite file.
+struct Database {
+    url: String,
+    admin: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Database {
+    fn create(options: &Options) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(admin) = options.postgres.clone() else {
+            let url = format!("sqlite://{}", dir.path().join("kept.db").display());
+            return Self {
+                url,
+                admin: None,
+                _dir: dir,
+            };
+        };
+        let name = format!("kept_bench_{}", std::process::id());
+        psql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+        psql(&admin, &format!("CREATE DATABASE {name}"));
+        let (server, _) = admin.rsplit_once('/').unwrap();
+        Self {
+            url: format!("{server}/{name}"),
+            admin: Some((admin, name)),
+            _dir: dir,
+        }
     }
 }
 
-/// The server under test, stopped on drop (and its PostgreSQL database dropped).
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.admin {
+            psql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+fn psql(admin: &str, sql: &str) {
+    let ok = Command::new("psql")
+        .arg(admin)
+        .arg("-qc")
+        .arg(sql)
+        .status()
+        .expect("psql")
+        .success();
+    assert!(ok, "psql failed: {sql}");
+}
+
+/// One `kept` process, stopped on drop.
 struct Server {
     child: Child,
     base: String,
     _dir: tempfile::TempDir,
-    postgres: Option<(String, String)>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some((admin, name)) = &self.postgres {
-            let _ = Command::new("psql")
-                .arg(admin)
-                .arg("-qc")
-                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .status();
-        }
     }
 }
 
 impl Server {
+    async fn start(database: &Database) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = std::env::current_exe().unwrap().with_file_name("kept");
+        assert!(
+            kept.exists(),
+            "build the server first: cargo build --release -p kept-api"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(kept)
+            .current_dir(dir.path())
+            .env("KEPT__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("KEPT__DATABASE__URL", &database.url)
+            .env("KEPT__DATABASE__POOL_SIZE", "16")
+            .env(
+                "KEPT__AUTH__JWT_SECRET",
+                "benchmark-signing-key-shared-by-every-instance",
+            )
+            .env("KEPT__LIMITS__REGISTER_PER_MINUTE", "1000000")
+            .env("KEPT__LIMITS__LOGIN_PER_MINUTE", "1000000")
+            .env("KEPT__LIMITS__INVITE_ACCEPT_PER_MINUTE", "1000000")
+            .env("KEPT__LOG__FILTER", "error")
+            // As in the production image (Dockerfile): argon2's buffers go back to the system.
+            .env("MALLOC_MMAP_THRESHOLD_", "131072")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start kept");
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client
+                .get(format!("{}/readyz", server.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("kept did not become ready");
+    }
+
     fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
@@ -74,89 +175,6 @@ impl Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn bench_database() -> String {
-    format!("kept_bench_{}", std::process::id())
-}
-
-/// A fresh PostgreSQL database for the run, next to the admin URL's.
-fn fresh_postgres(admin: &str) -> String {
-    let name = bench_database();
-    let psql = |sql: &str| {
-        let ok = Command::new("psql")
-            .arg(admin)
-            .arg("-qc")
-            .arg(sql)
-            .status()
-            .expect("psql")
-            .success();
-        assert!(ok, "psql failed: {sql}");
-    };
-    psql(&format!("DROP DATABASE IF EXISTS {name}"));
-    psql(&format!("CREATE DATABASE {name}"));
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
-
-async fn start(options: &Options) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let kept = std::env::current_exe().unwrap().with_file_name("kept");
-    assert!(
-        kept.exists(),
-        "build the server first: cargo build --release -p kept-api"
-    );
-    let port = free_port();
-    let database = match &options.postgres {
-        Some(admin) => fresh_postgres(admin),
-        None => format!("sqlite://{}", dir.path().join("kept.db").display()),
-    };
-    let child = Command::new(kept)
-        .current_dir(dir.path())
-        .env("KEPT__SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("KEPT__DATABASE__URL", database)
-        .env("KEPT__DATABASE__POOL_SIZE", "16")
-        .env("KEPT__LIMITS__REGISTER_PER_MINUTE", "1000000")
-        .env("KEPT__LIMITS__LOGIN_PER_MINUTE", "1000000")
-        .env("KEPT__LIMITS__INVITE_ACCEPT_PER_MINUTE", "1000000")
-        .env("KEPT__LOG__FILTER", "error")
-        // As in the production image (Dockerfile): argon2's buffers go back to the system.
-        .env("MALLOC_MMAP_THRESHOLD_", "131072")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start kept");
-    let postgres = options
-        .postgres
-        .clone()
-        .map(|admin| (admin, bench_database()));
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-        postgres,
-    };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{}/readyz", server.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("kept did not become ready");
-}
-
-#[derive(Clone)]
 struct Pair {
     space: String,
     a_token: String,
@@ -189,10 +207,8 @@ async fn make_pair(client: reqwest::Client, base: String, i: usize) -> Pair {
         register("b"),
     )
     .await;
-    let (a_token, b_token) = (
-        a["access_token"].as_str().unwrap().to_owned(),
-        b["access_token"].as_str().unwrap().to_owned(),
-    );
+    let token = |v: &Value| v["access_token"].as_str().unwrap().to_owned();
+    let (a_token, b_token) = (token(&a), token(&b));
     let space = post(
         &client,
         format!("{base}/api/v1/spaces"),
@@ -278,12 +294,20 @@ async fn main() {
         "SQLite"
     };
     println!(
-        "kept-bench live: {} pairs ({} sockets), {} samples, {backend}",
+        "kept-bench live: {} pairs ({} sockets), {} samples, {backend}, {} instance(s)",
         options.pairs,
         options.pairs * 2,
-        options.samples
+        options.samples,
+        options.instances
     );
-    let server = start(&options).await;
+    let database = Database::create(&options);
+    let first = Server::start(&database).await;
+    let second = if options.instances == 2 {
+        Some(Server::start(&database).await)
+    } else {
+        None
+    };
+    let partners_server = second.as_ref().unwrap_or(&first);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
@@ -292,7 +316,7 @@ async fn main() {
     let started = Instant::now();
     let gate = Arc::new(Semaphore::new(8));
     let setups = (0..options.pairs).map(|i| {
-        let (client, base, gate) = (client.clone(), server.base.clone(), Arc::clone(&gate));
+        let (client, base, gate) = (client.clone(), first.base.clone(), Arc::clone(&gate));
         tokio::spawn(async move {
             let _permit = gate.acquire().await.unwrap();
             make_pair(client, base, i).await
@@ -310,31 +334,39 @@ async fn main() {
     );
 
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_before = server.rss_kib();
+    let rss_before = partners_server.rss_kib();
     let arrivals: Arrivals = Arc::new(Mutex::new(HashMap::new()));
     let (notify, mut notified) = mpsc::unbounded_channel();
     for pair in &pairs {
-        open_socket(&client, &server.base, &pair.a_token, &pair.space, None).await;
         open_socket(
             &client,
-            &server.base,
+            &partners_server.base,
+            &pair.a_token,
+            &pair.space,
+            None,
+        )
+        .await;
+        let reader = Some((Arc::clone(&arrivals), notify.clone()));
+        open_socket(
+            &client,
+            &partners_server.base,
             &pair.b_token,
             &pair.space,
-            Some((Arc::clone(&arrivals), notify.clone())),
+            reader,
         )
         .await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_after = server.rss_kib();
+    let rss_after = partners_server.rss_kib();
     let sockets = pairs.len() * 2;
-    let per_thousand = (rss_after.saturating_sub(rss_before)) as f64 * 1000.0 / sockets as f64;
+    let per_thousand = rss_after.saturating_sub(rss_before) as f64 * 1000.0 / sockets as f64;
 
     // Baseline: the cheapest round trip this server answers, in the same run.
     let mut health = Vec::new();
     for _ in 0..options.samples.min(1000) {
         let t0 = Instant::now();
         client
-            .get(format!("{}/healthz", server.base))
+            .get(format!("{}/healthz", first.base))
             .send()
             .await
             .unwrap();
@@ -348,13 +380,8 @@ async fn main() {
         let pair = &pairs[i % pairs.len()];
         let marker = format!("bench {i}");
         let t0 = Instant::now();
-        post(
-            &client,
-            format!("{}/api/v1/spaces/{}/check-ins", server.base, pair.space),
-            Some(&pair.a_token),
-            json!({"text": marker}),
-        )
-        .await;
+        let url = format!("{}/api/v1/spaces/{}/check-ins", first.base, pair.space);
+        post(&client, url, Some(&pair.a_token), json!({"text": marker})).await;
         post_rtt.push(t0.elapsed());
         let arrived = loop {
             if let Some(at) = arrivals.lock().await.get(&marker).copied() {
@@ -400,4 +427,5 @@ async fn main() {
         rss_after as f64 / 1024.0,
         per_thousand
     );
+    drop((second, first));
 }
