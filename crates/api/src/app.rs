@@ -12,8 +12,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
 use kept_core::Clock;
-use kept_notify::Hub;
-use kept_notify::pg_listener::{ListenerOptions, PgListener};
+use kept_notify::pg_listener::ListenerOptions;
+use kept_notify::{EventBus, Hub, InProcessBus, PostgresBus};
 use kept_store::published::Appended;
 use kept_store::{Backend, DatabaseUrl, PoolOptions, Store};
 use std::net::TcpListener;
@@ -43,8 +43,6 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     shutdown: Shutdown,
-    /// Lives as long as the server: the cross-instance doorbell (PostgreSQL only).
-    listener: Option<PgListener>,
 }
 
 /// Stops the server gracefully: live sockets are closed with 1001 (going away), then in-flight
@@ -94,22 +92,24 @@ impl Application {
             max_size: config.database.pool_size,
             connect_timeout: std::time::Duration::from_secs(config.database.connect_timeout_secs),
         };
-        let hub = Hub::new();
-        let ring = Arc::clone(&hub);
-        let store = Store::open(&url, &options, clock.clone())?.with_commit_hook(Arc::new(
-            move |appended: &[Appended]| appended.iter().for_each(|a| ring.ring(a.space)),
-        ));
-        let event_listener = match url.backend {
+        let bus: Arc<dyn EventBus> = match url.backend {
             Backend::Postgres => {
                 let options = ListenerOptions {
                     poll: std::time::Duration::from_millis(config.live.listen_poll_millis),
                     ..ListenerOptions::default()
                 };
-                let db_url = config.database.url.expose().to_owned();
-                Some(PgListener::start(db_url, Arc::clone(&hub), options)?)
+                Arc::new(PostgresBus::start(
+                    config.database.url.expose().to_owned(),
+                    options,
+                )?)
             }
-            Backend::Sqlite => None,
+            Backend::Sqlite => Arc::new(InProcessBus::new()),
         };
+        let publish = Arc::clone(&bus);
+        let store = Store::open(&url, &options, clock.clone())?.with_commit_hook(Arc::new(
+            move |appended: &[Appended]| publish.published(appended),
+        ));
+        let hub = Arc::clone(bus.hub());
         let (going_away, going_away_rx) = watch::channel(false);
         let secret = signing_key(&config)?;
         let tokens = TokenKeys::new(
@@ -136,7 +136,7 @@ impl Application {
             tokens,
             passwords: PasswordWork::start()?,
             help,
-            hub: Arc::clone(&hub),
+            bus,
             going_away: going_away_rx,
         });
 
@@ -179,7 +179,6 @@ impl Application {
             server,
             state,
             shutdown,
-            listener: event_listener,
         })
     }
 
@@ -193,9 +192,7 @@ impl Application {
 
     /// Serves until [`Shutdown::stop`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let outcome = self.server.await;
-        drop(self.listener);
-        outcome
+        self.server.await
     }
 
     pub fn shutdown_handle(&self) -> Shutdown {
@@ -204,7 +201,7 @@ impl Application {
 
     /// The hub, for observing live sessions after the application has been moved into its task.
     pub fn hub(&self) -> Arc<Hub> {
-        Arc::clone(&self.state.hub)
+        Arc::clone(self.state.bus.hub())
     }
 }
 
@@ -245,4 +242,40 @@ fn write_private(path: &Path, contents: &str) -> Result<(), StartError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_embedded_default_generates_a_key_once_and_reuses_it() {
+        let dir = std::env::temp_dir().join(format!("kept-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let env = [("KEPT__DATA__DIR".to_owned(), dir.display().to_string())];
+        let config = Config::load(None, env).unwrap();
+        let first = signing_key(&config).unwrap();
+        assert_eq!(first.len(), 64, "256 bits as hex");
+        assert_eq!(
+            signing_key(&config).unwrap(),
+            first,
+            "reused across restarts"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "readable by the service only");
+        }
+        let configured = [("KEPT__AUTH__JWT_SECRET".to_owned(), "x".repeat(40))];
+        assert_eq!(
+            signing_key(&Config::load(None, configured).unwrap()).unwrap(),
+            "x".repeat(40)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -6,7 +6,7 @@ use crate::help::HelpResource;
 use crate::live::LiveOptions;
 use crate::rate_limit::RateLimiter;
 use kept_core::Clock;
-use kept_notify::Hub;
+use kept_notify::EventBus;
 use kept_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +21,8 @@ pub struct AppState {
     pub passwords: PasswordWork,
     pub limiter: RateLimiter,
     pub help: Vec<HelpResource>,
-    /// The doorbells live sessions wait on.
-    pub hub: Arc<Hub>,
+    /// How committed events reach the live sessions that wait for them.
+    pub bus: Arc<dyn EventBus>,
     /// Turns true when the server is shutting down: sessions close with 1001.
     pub going_away: watch::Receiver<bool>,
 }

@@ -92,7 +92,7 @@ async fn open(
     })?;
     let live = session::Live {
         store: state.store.clone(),
-        subscription: state.hub.subscribe(space),
+        subscription: state.bus.subscribe(space),
         going_away: state.going_away.clone(),
         viewer: Caller {
             user: viewer,
