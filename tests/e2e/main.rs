@@ -9,3 +9,4 @@ mod check_ins;
 mod health;
 mod live;
 mod pairing;
+mod requests;

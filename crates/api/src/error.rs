@@ -162,8 +162,12 @@ impl From<DomainError> for ApiError {
             | DomainError::InviteUsed
             | DomainError::InviteExpired
             | DomainError::InviteRevoked
-            | DomainError::EmailTaken => {
+            | DomainError::EmailTaken
+            | DomainError::Conflict { .. } => {
                 Self::new(StatusCode::CONFLICT, error.code(), error.to_string())
+            }
+            DomainError::Forbidden { .. } => {
+                Self::new(StatusCode::FORBIDDEN, error.code(), error.to_string())
             }
         }
     }

@@ -76,6 +76,18 @@ pub enum DomainError {
     InviteRevoked,
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// The caller is a member but not the one allowed to do this (the referee rule).
+    #[error("{message}")]
+    Forbidden {
+        code: &'static str,
+        message: &'static str,
+    },
+    /// The item is not in a state that allows this.
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: &'static str,
+    },
 }
 
 impl DomainError {
@@ -89,6 +101,7 @@ impl DomainError {
             Self::InviteExpired => "invite_expired",
             Self::InviteRevoked => "invite_revoked",
             Self::EmailTaken => "email_taken",
+            Self::Forbidden { code, .. } | Self::Conflict { code, .. } => code,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! payload and an audience. Events are never edited: a correction is a new event.
 
 use crate::check_in::Mood;
-use crate::ids::{CheckInId, InviteId, UserId};
+use crate::ids::{CheckInId, InviteId, RequestId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,20 @@ pub enum SpaceEvent {
         text: String,
         mood: Option<Mood>,
     },
+    #[serde(rename = "request.created")]
+    RequestCreated { request_id: RequestId, text: String },
+    #[serde(rename = "request.acknowledged")]
+    RequestAcknowledged {
+        request_id: RequestId,
+        reply: String,
+    },
+    #[serde(rename = "request.resolved")]
+    RequestResolved {
+        request_id: RequestId,
+        felt_heard: Option<bool>,
+    },
+    #[serde(rename = "request.withdrawn")]
+    RequestWithdrawn { request_id: RequestId },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},

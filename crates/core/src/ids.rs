@@ -59,6 +59,8 @@ typed_id!(
     SessionId,
     /// A check-in: a short note on how one is doing.
     CheckInId,
+    /// A request: a need one partner states to the other.
+    RequestId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

@@ -9,9 +9,11 @@ pub mod clock;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod request;
+pub mod schedule;
 pub mod space;
 pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
-pub use ids::{CheckInId, EventId, InviteId, SessionId, SpaceId, UserId};
+pub use ids::{CheckInId, EventId, InviteId, RequestId, SessionId, SpaceId, UserId};

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod live;
 pub mod published;
+pub mod requests;
 pub mod schema;
 pub mod spaces;
 #[cfg(feature = "test-support")]

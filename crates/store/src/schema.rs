@@ -114,6 +114,21 @@ diesel::table! {
 
 diesel::joinable!(check_ins -> spaces (space_id));
 
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        space_id -> Text,
+        author_id -> Text,
+        text -> Text,
+        state -> Text,
+        reply -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        felt_heard -> Nullable<Bool>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -124,4 +139,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     check_ins,
     live_tickets,
+    requests,
 );

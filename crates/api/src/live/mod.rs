@@ -7,7 +7,7 @@ mod session;
 
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::{blocking, path_id, query};
+use crate::routes::{blocking, blocking_mapped, path_id, query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
@@ -74,15 +74,17 @@ async fn open(
     })?;
     let digest = secret_digest(&ticket);
     let store = state.store.clone();
-    let (viewer, session) = blocking(move || store.redeem_live_ticket(&digest, space))
-        .await
-        .map_err(|error| match error.code() {
-            "invalid_token" => ApiError::unauthenticated(
+    let (viewer, session) = blocking_mapped(
+        move || store.redeem_live_ticket(&digest, space),
+        |error| match error {
+            StoreError::Unauthenticated => ApiError::unauthenticated(
                 "invalid_ticket",
                 "the ticket is unknown, used or expired; get a new one",
             ),
-            _ => error,
-        })?;
+            other => other.into(),
+        },
+    )
+    .await?;
     let (response, ws, incoming) = actix_ws::handle(&req, body).map_err(|e| {
         ApiError::new(
             actix_web::http::StatusCode::BAD_REQUEST,

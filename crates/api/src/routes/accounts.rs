@@ -1,7 +1,7 @@
 //! Accounts and sessions: register, log in, refresh (rotating), log out, sign out everywhere,
 //! and the caller's own profile.
 
-use super::{blocking, client_ip};
+use super::{blocking, blocking_mapped, client_ip};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
@@ -13,7 +13,7 @@ use chrono::Duration;
 use kept_core::account::{DisplayName, Email, Password, TimeZone};
 use kept_core::{Invalid, SessionId, UserId};
 use kept_store::accounts::{NewAccount, ProfileChange, UserView};
-use kept_store::secret_digest;
+use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
 
 const REFRESH_COOKIE: &str = "kept_refresh";
@@ -167,15 +167,17 @@ async fn refresh(
     let (presented_digest, next_digest) = (secret_digest(&presented), secret_digest(&next));
     let store = state.store.clone();
     let ttl = refresh_ttl(&state);
-    let (user, session) =
-        blocking(move || store.rotate_refresh_token(&presented_digest, &next_digest, ttl))
-            .await
-            .map_err(|_| {
-                ApiError::unauthenticated(
-                    "invalid_refresh_token",
-                    "the refresh token is not valid; log in again",
-                )
-            })?;
+    let (user, session) = blocking_mapped(
+        move || store.rotate_refresh_token(&presented_digest, &next_digest, ttl),
+        |error| match error {
+            StoreError::Unauthenticated => ApiError::unauthenticated(
+                "invalid_refresh_token",
+                "the refresh token is not valid; log in again",
+            ),
+            other => other.into(),
+        },
+    )
+    .await?;
     let (tokens, cookie) = tokens_for(&state, user, session, next)?;
     Ok(HttpResponse::Ok().cookie(cookie).json(tokens))
 }

@@ -4,12 +4,13 @@
 mod accounts;
 mod check_ins;
 mod health;
+mod requests;
 mod spaces;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::{HttpRequest, web};
-use kept_store::StoreResult;
+use kept_store::{StoreError, StoreResult};
 use std::net::IpAddr;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(accounts::configure)
             .configure(spaces::configure)
             .configure(check_ins::configure)
+            .configure(requests::configure)
             .configure(crate::live::configure),
     );
 }
@@ -32,6 +34,15 @@ pub(crate) async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> StoreResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     Ok(web::block(call).await??)
+}
+
+/// Like [`blocking`], with a say over how store errors map: for the few routes where a generic
+/// answer ("not found") would be less clear than a specific one ("no invite has this code").
+pub(crate) async fn blocking_mapped<T: Send + 'static>(
+    call: impl FnOnce() -> StoreResult<T> + Send + 'static,
+    map: impl FnOnce(StoreError) -> ApiError,
+) -> ApiResult<T> {
+    web::block(call).await?.map_err(map)
 }
 
 /// The client's address for rate limiting: the peer, or the proxy's forwarded value when the

@@ -2,7 +2,7 @@
 //! member of is a 404, the same as a space that does not exist.
 
 use super::accounts::expired_cookie;
-use super::{blocking, client_ip, page_limit, path_id, query};
+use super::{blocking, blocking_mapped, client_ip, page_limit, path_id, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use kept_core::account::Email;
 use kept_core::space::{LeaveMode, SpaceName};
 use kept_core::{InviteId, SpaceId};
-use kept_store::secret_digest;
+use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
 
 /// 128 bits, as hex: unguessable, and short enough to read out or paste.
@@ -153,19 +153,18 @@ async fn accept_invite(
     )?;
     let digest = secret_digest(path.trim());
     let store = state.store.clone();
-    let space = blocking(move || store.accept_invite(caller.user, &digest))
-        .await
-        .map_err(|error| {
-            if error.code() == "not_found" {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "invite_not_found",
-                    "no invite has this code",
-                )
-            } else {
-                error
-            }
-        })?;
+    let space = blocking_mapped(
+        move || store.accept_invite(caller.user, &digest),
+        |error| match error {
+            StoreError::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invite_not_found",
+                "no invite has this code",
+            ),
+            other => other.into(),
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(space))
 }
 

@@ -1,0 +1,147 @@
+//! Requests ("what do you need"): create, list (optionally by state), read one, and the
+//! transitions `acknowledge` (the partner, with a reply in their own words), `resolve` (the
+//! author, saying whether they felt heard) and `withdraw` (the author).
+
+use super::{blocking, path_id, query};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Json, MaybeJson};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use kept_core::request::{RequestState, RequestText};
+use kept_core::{RequestId, SpaceId};
+use kept_store::requests::RequestChange;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/spaces/{space_id}/requests", web::post().to(create))
+        .route("/spaces/{space_id}/requests", web::get().to(list))
+        .route(
+            "/spaces/{space_id}/requests/{request_id}",
+            web::get().to(get),
+        )
+        .route(
+            "/spaces/{space_id}/requests/{request_id}/acknowledge",
+            web::post().to(acknowledge),
+        )
+        .route(
+            "/spaces/{space_id}/requests/{request_id}/resolve",
+            web::post().to(resolve),
+        )
+        .route(
+            "/spaces/{space_id}/requests/{request_id}/withdraw",
+            web::post().to(withdraw),
+        );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcknowledgeBody {
+    reply: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    #[serde(default)]
+    felt_heard: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    state: Option<RequestState>,
+}
+
+type ItemPath = web::Path<(String, String)>;
+
+fn ids(path: ItemPath) -> ApiResult<(SpaceId, RequestId)> {
+    let (space, id) = path.into_inner();
+    Ok((path_id(&space)?, path_id(&id)?))
+}
+
+fn text(field: &str, raw: &str) -> ApiResult<RequestText> {
+    RequestText::parse(raw).map_err(|message| ApiError::invalid_field(field, message))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<CreateBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let text = text("text", &body.0.text)?;
+    let store = state.store.clone();
+    let created = blocking(move || store.create_request(caller.user, space, text)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let filter = query::<ListQuery>(&req)?.state;
+    let store = state.store.clone();
+    let items = blocking(move || store.requests(caller.user, space, filter)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: ItemPath,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.request(caller.user, space, id)).await?))
+}
+
+async fn change(
+    state: &AppState,
+    caller: Caller,
+    path: ItemPath,
+    change: RequestChange,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || store.change_request(caller.user, space, id, change)).await?))
+}
+
+async fn acknowledge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: ItemPath,
+    body: Json<AcknowledgeBody>,
+) -> ApiResult<HttpResponse> {
+    let reply = text("reply", &body.0.reply)?;
+    change(&state, caller, path, RequestChange::Acknowledge { reply }).await
+}
+
+async fn resolve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: ItemPath,
+    body: MaybeJson<ResolveBody>,
+) -> ApiResult<HttpResponse> {
+    let felt_heard = body.0.and_then(|b| b.felt_heard);
+    change(&state, caller, path, RequestChange::Resolve { felt_heard }).await
+}
+
+async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: ItemPath,
+) -> ApiResult<HttpResponse> {
+    change(&state, caller, path, RequestChange::Withdraw).await
+}
