@@ -78,7 +78,12 @@ async fn partners_check_in_and_read_each_others(flavor: Flavor) {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(one, first);
+    let mut first = first;
+    first.as_object_mut().unwrap().remove("hints");
+    assert_eq!(
+        one, first,
+        "the created check-in, as read back (without its hints)"
+    );
     let kinds: Vec<String> = app
         .events(&ben, &space)
         .await

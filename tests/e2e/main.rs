@@ -7,6 +7,7 @@ mod accounts;
 mod bad_input;
 mod check_ins;
 mod health;
+mod hints;
 mod live;
 mod pairing;
 mod requests;

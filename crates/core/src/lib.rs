@@ -8,6 +8,7 @@ pub mod check_in;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod hints;
 pub mod ids;
 pub mod request;
 pub mod schedule;

@@ -1,12 +1,13 @@
 //! Check-ins: `POST /spaces/{id}/check-ins {text, mood?}`, the list (newest first), one by id.
 
-use super::{blocking, page_limit, path_id, query};
+use super::{blocking, page_limit, path_id, query, with_hints};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kept_core::check_in::{Mood, NewCheckIn};
+use kept_core::hints::HintKind;
 use kept_core::{CheckInId, SpaceId};
 use serde::Deserialize;
 
@@ -47,7 +48,7 @@ async fn create(
     let check_in = NewCheckIn::parse(&body.0.text, body.0.mood)?;
     let store = state.store.clone();
     let created = blocking(move || store.create_check_in(caller.user, space, check_in)).await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created().json(with_hints(&created, HintKind::CheckIn, &created.text)))
 }
 
 async fn list(

@@ -4,6 +4,7 @@
 mod accounts;
 mod check_ins;
 mod health;
+mod hints;
 mod requests;
 mod spaces;
 
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(spaces::configure)
             .configure(check_ins::configure)
             .configure(requests::configure)
+            .configure(hints::configure)
             .configure(crate::live::configure),
     );
 }
@@ -43,6 +45,20 @@ pub(crate) async fn blocking_mapped<T: Send + 'static>(
     map: impl FnOnce(StoreError) -> ApiError,
 ) -> ApiResult<T> {
     web::block(call).await?.map_err(map)
+}
+
+/// A created item as JSON with the hints for what its author wrote, under `hints`.
+pub(crate) fn with_hints(
+    item: &impl serde::Serialize,
+    kind: kept_core::hints::HintKind,
+    text: &str,
+) -> serde_json::Value {
+    let mut value = serde_json::to_value(item).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        let hints = serde_json::to_value(kept_core::hints::hints(kind, text)).unwrap_or_default();
+        fields.insert("hints".to_owned(), hints);
+    }
+    value
 }
 
 /// The client's address for rate limiting: the peer, or the proxy's forwarded value when the

@@ -2,15 +2,16 @@
 //! transitions `acknowledge` (the partner, with a reply in their own words), `resolve` (the
 //! author, saying whether they felt heard) and `withdraw` (the author).
 
-use super::{blocking, path_id, query};
+use super::{blocking, path_id, query, with_hints};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kept_core::hints::HintKind;
 use kept_core::request::{RequestState, RequestText};
 use kept_core::{RequestId, SpaceId};
-use kept_store::requests::RequestChange;
+use kept_store::requests::{RequestChange, RequestView};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -80,7 +81,7 @@ async fn create(
     let text = text("text", &body.0.text)?;
     let store = state.store.clone();
     let created = blocking(move || store.create_request(caller.user, space, text)).await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created().json(with_hints(&created, HintKind::Request, &created.text)))
 }
 
 async fn list(
@@ -111,11 +112,10 @@ async fn change(
     caller: Caller,
     path: ItemPath,
     change: RequestChange,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<RequestView> {
     let (space, id) = ids(path)?;
     let store = state.store.clone();
-    Ok(HttpResponse::Ok()
-        .json(blocking(move || store.change_request(caller.user, space, id, change)).await?))
+    blocking(move || store.change_request(caller.user, space, id, change)).await
 }
 
 async fn acknowledge(
@@ -125,7 +125,9 @@ async fn acknowledge(
     body: Json<AcknowledgeBody>,
 ) -> ApiResult<HttpResponse> {
     let reply = text("reply", &body.0.reply)?;
-    change(&state, caller, path, RequestChange::Acknowledge { reply }).await
+    let heard = change(&state, caller, path, RequestChange::Acknowledge { reply }).await?;
+    let reply = heard.reply.clone().unwrap_or_default();
+    Ok(HttpResponse::Ok().json(with_hints(&heard, HintKind::Reply, &reply)))
 }
 
 async fn resolve(
@@ -135,7 +137,8 @@ async fn resolve(
     body: MaybeJson<ResolveBody>,
 ) -> ApiResult<HttpResponse> {
     let felt_heard = body.0.and_then(|b| b.felt_heard);
-    change(&state, caller, path, RequestChange::Resolve { felt_heard }).await
+    let resolved = change(&state, caller, path, RequestChange::Resolve { felt_heard }).await?;
+    Ok(HttpResponse::Ok().json(resolved))
 }
 
 async fn withdraw(
@@ -143,5 +146,6 @@ async fn withdraw(
     caller: Caller,
     path: ItemPath,
 ) -> ApiResult<HttpResponse> {
-    change(&state, caller, path, RequestChange::Withdraw).await
+    let withdrawn = change(&state, caller, path, RequestChange::Withdraw).await?;
+    Ok(HttpResponse::Ok().json(withdrawn))
 }
