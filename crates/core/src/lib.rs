@@ -6,6 +6,7 @@
 pub mod account;
 pub mod check_in;
 pub mod clock;
+pub mod commitment;
 pub mod error;
 pub mod event;
 pub mod hints;
