@@ -6,6 +6,7 @@
 mod accounts;
 mod bad_input;
 mod check_ins;
+mod commitments;
 mod health;
 mod hints;
 mod live;

@@ -111,6 +111,11 @@ impl Application {
         ));
         let hub = Arc::clone(bus.hub());
         let (going_away, going_away_rx) = watch::channel(false);
+        crate::scheduler::spawn(
+            store.clone(),
+            std::time::Duration::from_millis(config.scheduler.tick_millis),
+            going_away_rx.clone(),
+        );
         let secret = signing_key(&config)?;
         let tokens = TokenKeys::new(
             secret.as_bytes(),

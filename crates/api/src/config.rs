@@ -19,6 +19,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
     pub live: LiveConfig,
+    pub scheduler: SchedulerConfig,
     pub mail: MailConfig,
     pub data: DataConfig,
     pub help: HelpConfig,
@@ -69,6 +70,12 @@ pub struct LiveConfig {
     pub idle_timeout_millis: u64,
     pub send_timeout_millis: u64,
     pub listen_poll_millis: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    pub tick_millis: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -226,6 +233,9 @@ impl Config {
                 "auth.jwt_secret",
                 "must be empty (generated) or at least 32 characters".into(),
             );
+        }
+        if self.scheduler.tick_millis == 0 {
+            return fail("scheduler.tick_millis", "must be above 0".into());
         }
         if !(1..=60).contains(&self.live.ticket_ttl_secs) {
             return fail("live.ticket_ttl_secs", "must be between 1 and 60".into());

@@ -10,6 +10,7 @@ pub mod json;
 pub mod live;
 pub mod rate_limit;
 pub mod routes;
+pub mod scheduler;
 pub mod state;
 pub mod telemetry;
 

@@ -2,7 +2,8 @@
 //! payload and an audience. Events are never edited: a correction is a new event.
 
 use crate::check_in::Mood;
-use crate::ids::{CheckInId, InviteId, RequestId, UserId};
+use crate::ids::{CheckInId, CommitmentId, InviteId, OccurrenceId, RequestId, UserId};
+use crate::schedule::Recurrence;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,49 @@ pub enum SpaceEvent {
     },
     #[serde(rename = "request.withdrawn")]
     RequestWithdrawn { request_id: RequestId },
+    #[serde(rename = "commitment.created")]
+    CommitmentCreated {
+        commitment_id: CommitmentId,
+        text: String,
+        schedule: Recurrence,
+        grace_minutes: i64,
+        request_id: Option<RequestId>,
+    },
+    #[serde(rename = "commitment.renegotiated")]
+    CommitmentRenegotiated {
+        commitment_id: CommitmentId,
+        version: i64,
+        text: String,
+        schedule: Recurrence,
+        grace_minutes: i64,
+    },
+    #[serde(rename = "commitment.retired")]
+    CommitmentRetired { commitment_id: CommitmentId },
+    #[serde(rename = "occurrence.kept")]
+    OccurrenceKept {
+        commitment_id: CommitmentId,
+        occurrence_id: OccurrenceId,
+        due_at: DateTime<Utc>,
+        note: Option<String>,
+    },
+    #[serde(rename = "occurrence.confirmed")]
+    OccurrenceConfirmed {
+        commitment_id: CommitmentId,
+        occurrence_id: OccurrenceId,
+    },
+    #[serde(rename = "occurrence.disputed")]
+    OccurrenceDisputed {
+        commitment_id: CommitmentId,
+        occurrence_id: OccurrenceId,
+        reason: String,
+    },
+    /// Turned missed by the clock, not by anyone.
+    #[serde(rename = "occurrence.missed")]
+    OccurrenceMissed {
+        commitment_id: CommitmentId,
+        occurrence_id: OccurrenceId,
+        due_at: DateTime<Utc>,
+    },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},
@@ -76,7 +120,7 @@ impl SpaceEvent {
 
     /// Whether the acting member's id belongs on the event. A safety exit names no one.
     pub fn shows_actor(&self) -> bool {
-        !matches!(self, Self::SpaceClosed {})
+        !matches!(self, Self::SpaceClosed {} | Self::OccurrenceMissed { .. })
     }
 
     /// The time recorded with the event. A safety exit keeps only the day, so that the partner

@@ -61,6 +61,10 @@ typed_id!(
     CheckInId,
     /// A request: a need one partner states to the other.
     RequestId,
+    /// A commitment one partner makes to the other.
+    CommitmentId,
+    /// One due time of a commitment.
+    OccurrenceId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

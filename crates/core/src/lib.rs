@@ -18,4 +18,6 @@ pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
-pub use ids::{CheckInId, EventId, InviteId, RequestId, SessionId, SpaceId, UserId};
+pub use ids::{
+    CheckInId, CommitmentId, EventId, InviteId, OccurrenceId, RequestId, SessionId, SpaceId, UserId,
+};

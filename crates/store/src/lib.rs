@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod check_ins;
+pub mod commitments;
 pub mod db;
 pub mod error;
 pub mod events;

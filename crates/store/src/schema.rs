@@ -129,6 +129,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    commitments (id) {
+        id -> Text,
+        space_id -> Text,
+        committer_id -> Text,
+        partner_id -> Text,
+        request_id -> Nullable<Text>,
+        text -> Text,
+        schedule -> Text,
+        time_zone -> Text,
+        grace_minutes -> BigInt,
+        state -> Text,
+        version -> BigInt,
+        scheduled_until -> Timestamp,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    commitment_occurrences (id) {
+        id -> Text,
+        commitment_id -> Text,
+        space_id -> Text,
+        opens_at -> Timestamp,
+        due_at -> Timestamp,
+        deadline_at -> Timestamp,
+        state -> Text,
+        note -> Nullable<Text>,
+        kept_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        dispute_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(commitment_occurrences -> commitments (commitment_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -140,4 +177,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_ins,
     live_tickets,
     requests,
+    commitments,
+    commitment_occurrences,
 );

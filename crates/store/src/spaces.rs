@@ -111,6 +111,11 @@ fn lock_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceRow> 
     Ok(row)
 }
 
+/// Takes the space's row lock for time-driven work (which runs on closed spaces too).
+pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
+    lock_space(conn, space).map(drop)
+}
+
 /// Locks the space for a command that adds content; a closed space is read-only.
 pub(crate) fn lock_writable_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
     lock_space(conn, space)?.state()?.ensure_writable()?;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod check_ins;
+mod commitments;
 mod health;
 mod hints;
 mod requests;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(spaces::configure)
             .configure(check_ins::configure)
             .configure(requests::configure)
+            .configure(commitments::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );

@@ -1,0 +1,242 @@
+//! Commitments: made by one partner to the other, kept occurrence by occurrence, refereed by
+//! the partner. Create, list, read (with occurrences), renegotiate, retire; for an occurrence:
+//! `kept` (the committer), `confirm` and `dispute` (the partner).
+
+use super::{blocking, path_id, with_hints};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Json, MaybeJson};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use kept_core::commitment::{CommitmentText, Grace, OccurrenceNote, check_recurrence};
+use kept_core::hints::HintKind;
+use kept_core::schedule::Recurrence;
+use kept_core::{CommitmentId, Invalid, OccurrenceId, RequestId, SpaceId};
+use kept_store::commitments::{CommitmentTerms, NewCommitment, OccurrenceChange};
+use serde::Deserialize;
+
+/// Minutes after the due time an occurrence can still be marked kept, unless asked otherwise.
+const DEFAULT_GRACE_MINUTES: i64 = 60;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let one = "/spaces/{space_id}/commitments/{commitment_id}";
+    let occurrence = "/spaces/{space_id}/commitments/{commitment_id}/occurrences/{occurrence_id}";
+    cfg.route("/spaces/{space_id}/commitments", web::post().to(create))
+        .route("/spaces/{space_id}/commitments", web::get().to(list))
+        .route(one, web::get().to(get))
+        .route(&format!("{one}/renegotiate"), web::post().to(renegotiate))
+        .route(&format!("{one}/retire"), web::post().to(retire))
+        .route(&format!("{occurrence}/kept"), web::post().to(kept))
+        .route(&format!("{occurrence}/confirm"), web::post().to(confirm))
+        .route(&format!("{occurrence}/dispute"), web::post().to(dispute));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    text: String,
+    schedule: Recurrence,
+    #[serde(default)]
+    grace_minutes: Option<i64>,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermsBody {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    schedule: Option<Recurrence>,
+    #[serde(default)]
+    grace_minutes: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeptBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputeBody {
+    reason: String,
+}
+
+type OnePath = web::Path<(String, String)>;
+type OccurrencePath = web::Path<(String, String, String)>;
+
+fn one_ids(path: OnePath) -> ApiResult<(SpaceId, CommitmentId)> {
+    let (space, id) = path.into_inner();
+    Ok((path_id(&space)?, path_id(&id)?))
+}
+
+fn occurrence_ids(path: OccurrencePath) -> ApiResult<(SpaceId, CommitmentId, OccurrenceId)> {
+    let (space, commitment, occurrence) = path.into_inner();
+    Ok((
+        path_id(&space)?,
+        path_id(&commitment)?,
+        path_id(&occurrence)?,
+    ))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<CreateBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let body = body.0;
+    let mut invalid = Invalid::default();
+    let text = invalid.check("text", CommitmentText::parse(&body.text));
+    let grace = invalid.check(
+        "grace_minutes",
+        Grace::minutes(body.grace_minutes.unwrap_or(DEFAULT_GRACE_MINUTES)),
+    );
+    let request = body
+        .request_id
+        .map(|raw| {
+            raw.parse::<RequestId>()
+                .map_err(|_| "must be a request id".to_owned())
+        })
+        .transpose();
+    let request = invalid.check("request_id", request);
+    if let Err(schedule) = check_recurrence(&body.schedule, state.clock.now()) {
+        invalid.0.extend(schedule.0);
+    }
+    let (Some(text), Some(grace), Some(request)) = (text, grace, request) else {
+        return Err(invalid.into());
+    };
+    invalid.into_result()?;
+    let new = NewCommitment {
+        text,
+        recurrence: body.schedule,
+        grace,
+        request,
+    };
+    let store = state.store.clone();
+    let created = blocking(move || store.create_commitment(caller.user, space, new)).await?;
+    Ok(HttpResponse::Created().json(with_hints(&created, HintKind::Commitment, &created.text)))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let store = state.store.clone();
+    let items = blocking(move || store.commitments(caller.user, space)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
+    let (space, id) = one_ids(path)?;
+    let store = state.store.clone();
+    let (commitment, occurrences) =
+        blocking(move || store.commitment(caller.user, space, id)).await?;
+    let mut answer = serde_json::to_value(commitment).map_err(|e| ApiError::internal(&e))?;
+    answer["occurrences"] =
+        serde_json::to_value(occurrences).map_err(|e| ApiError::internal(&e))?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+async fn renegotiate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+    body: Json<TermsBody>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = one_ids(path)?;
+    let body = body.0;
+    let mut invalid = Invalid::default();
+    let text = body
+        .text
+        .and_then(|raw| invalid.check("text", CommitmentText::parse(&raw)));
+    let grace = body
+        .grace_minutes
+        .and_then(|minutes| invalid.check("grace_minutes", Grace::minutes(minutes)));
+    if let Some(Err(schedule)) = body
+        .schedule
+        .as_ref()
+        .map(|s| check_recurrence(s, state.clock.now()))
+    {
+        invalid.0.extend(schedule.0);
+    }
+    invalid.into_result()?;
+    let terms = CommitmentTerms {
+        text,
+        recurrence: body.schedule,
+        grace,
+    };
+    let store = state.store.clone();
+    let changed =
+        blocking(move || store.renegotiate_commitment(caller.user, space, id, terms)).await?;
+    Ok(HttpResponse::Ok().json(with_hints(&changed, HintKind::Commitment, &changed.text)))
+}
+
+async fn retire(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = one_ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || store.retire_commitment(caller.user, space, id)).await?))
+}
+
+async fn change(
+    state: &AppState,
+    caller: Caller,
+    path: OccurrencePath,
+    change: OccurrenceChange,
+) -> ApiResult<HttpResponse> {
+    let (space, commitment, occurrence) = occurrence_ids(path)?;
+    let store = state.store.clone();
+    let changed = blocking(move || {
+        store.change_occurrence(caller.user, space, commitment, occurrence, change)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(changed))
+}
+
+fn note(field: &str, raw: &str) -> ApiResult<OccurrenceNote> {
+    OccurrenceNote::parse(raw).map_err(|message| ApiError::invalid_field(field, message))
+}
+
+async fn kept(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OccurrencePath,
+    body: MaybeJson<KeptBody>,
+) -> ApiResult<HttpResponse> {
+    let note = body
+        .0
+        .and_then(|b| b.note)
+        .map(|raw| note("note", &raw))
+        .transpose()?;
+    change(&state, caller, path, OccurrenceChange::Kept { note }).await
+}
+
+async fn confirm(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OccurrencePath,
+) -> ApiResult<HttpResponse> {
+    change(&state, caller, path, OccurrenceChange::Confirm).await
+}
+
+async fn dispute(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OccurrencePath,
+    body: Json<DisputeBody>,
+) -> ApiResult<HttpResponse> {
+    let reason = note("reason", &body.0.reason)?;
+    change(&state, caller, path, OccurrenceChange::Dispute { reason }).await
+}

@@ -1,0 +1,2 @@
+DROP TABLE commitment_occurrences;
+DROP TABLE commitments;
