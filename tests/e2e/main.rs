@@ -10,5 +10,6 @@ mod commitments;
 mod health;
 mod hints;
 mod live;
+mod notes;
 mod pairing;
 mod requests;

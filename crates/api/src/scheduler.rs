@@ -1,5 +1,5 @@
 //! The one loop for time-driven work. Each tick asks the store to do what has come due
-//! (occurrences turning missed, occurrences written ahead); what each of those means is decided
+//! (occurrences turning missed, occurrences written ahead, notes released at `deliver_at`); what each of those means is decided
 //! in core and store. It stops when the server goes away.
 
 use kept_store::Store;
@@ -16,11 +16,18 @@ pub fn spawn(store: Store, tick: Duration, mut going_away: watch::Receiver<bool>
                 _ = going_away.changed() => return,
             }
             let store = store.clone();
-            match tokio::task::spawn_blocking(move || store.sweep_commitments()).await {
-                Ok(Ok(report)) if report.missed > 0 || report.extended > 0 => {
+            let round = tokio::task::spawn_blocking(move || {
+                let report = store.sweep_commitments()?;
+                Ok::<_, kept_store::StoreError>((report, store.deliver_due_notes()?))
+            });
+            match round.await {
+                Ok(Ok((report, delivered)))
+                    if report.missed > 0 || report.extended > 0 || delivered > 0 =>
+                {
                     tracing::info!(
                         missed = report.missed,
                         written_ahead = report.extended,
+                        delivered,
                         "scheduler round"
                     );
                 }

@@ -2,7 +2,8 @@
 //! payload and an audience. Events are never edited: a correction is a new event.
 
 use crate::check_in::Mood;
-use crate::ids::{CheckInId, CommitmentId, InviteId, OccurrenceId, RequestId, UserId};
+use crate::ids::{CheckInId, CommitmentId, InviteId, NoteId, OccurrenceId, RequestId, UserId};
+use crate::note::NoteKind;
 use crate::schedule::Recurrence;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,24 @@ pub enum SpaceEvent {
         commitment_id: CommitmentId,
         occurrence_id: OccurrenceId,
         due_at: DateTime<Utc>,
+    },
+    /// A note held back until `deliver_at`: logged for its author only.
+    #[serde(rename = "note.scheduled")]
+    NoteScheduled {
+        note_id: NoteId,
+        kind: NoteKind,
+        text: String,
+        deliver_at: DateTime<Utc>,
+        in_reply_to: Option<NoteId>,
+    },
+    /// A note reaching the partner (at once, or released at its `deliver_at`).
+    #[serde(rename = "note.delivered")]
+    NoteDelivered {
+        note_id: NoteId,
+        kind: NoteKind,
+        author_id: UserId,
+        text: String,
+        in_reply_to: Option<NoteId>,
     },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]

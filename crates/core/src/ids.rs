@@ -65,6 +65,8 @@ typed_id!(
     CommitmentId,
     /// One due time of a commitment.
     OccurrenceId,
+    /// A gratitude note or a letter.
+    NoteId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod hints;
 pub mod ids;
+pub mod note;
 pub mod request;
 pub mod schedule;
 pub mod space;
@@ -19,5 +20,6 @@ pub mod text;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
 pub use ids::{
-    CheckInId, CommitmentId, EventId, InviteId, OccurrenceId, RequestId, SessionId, SpaceId, UserId,
+    CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId, RequestId, SessionId,
+    SpaceId, UserId,
 };

@@ -19,6 +19,7 @@ use kept_core::commitment::{
 };
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::schedule::{Recurrence, Schedule};
+use kept_core::space::SpaceState;
 use kept_core::{CommitmentId, DomainError, Invalid, OccurrenceId, RequestId, SpaceId, UserId};
 use serde::Serialize;
 
@@ -467,10 +468,11 @@ impl Store {
         for (commitment, space) in stale {
             let (commitment, space): (CommitmentId, SpaceId) =
                 (parse_id(&commitment)?, parse_id(&space)?);
-            report.extended += self.write(|conn| {
-                crate::spaces::lock_space_row(conn, space)?;
-                extend(conn, commitment, now)
-            })?;
+            report.extended +=
+                self.write(|conn| match crate::spaces::lock_space_row(conn, space)? {
+                    SpaceState::Closed => Ok(0),
+                    _ => extend(conn, commitment, now),
+                })?;
         }
         Ok(report)
     }
@@ -483,7 +485,10 @@ fn mark_missed(
     occurrence: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    crate::spaces::lock_space_row(conn, space)?;
+    // A closed space is still: nobody is held to anything there any more.
+    if crate::spaces::lock_space_row(conn, space)? == SpaceState::Closed {
+        return Ok(false);
+    }
     let changed = diesel::update(occ::table.find(occurrence))
         .filter(occ::state.eq(OccurrenceState::Due.as_str()))
         .filter(occ::deadline_at.lt(stored_time(now)))

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod live;
+pub mod notes;
 pub mod published;
 pub mod requests;
 pub mod schema;

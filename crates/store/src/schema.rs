@@ -166,6 +166,20 @@ diesel::table! {
 
 diesel::joinable!(commitment_occurrences -> commitments (commitment_id));
 
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        space_id -> Text,
+        author_id -> Text,
+        kind -> Text,
+        text -> Text,
+        in_reply_to -> Nullable<Text>,
+        deliver_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -179,4 +193,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     commitments,
     commitment_occurrences,
+    notes,
 );

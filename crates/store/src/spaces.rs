@@ -111,9 +111,9 @@ fn lock_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceRow> 
     Ok(row)
 }
 
-/// Takes the space's row lock for time-driven work (which runs on closed spaces too).
-pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
-    lock_space(conn, space).map(drop)
+/// Takes the space's row lock for time-driven work, and says what state the space is in.
+pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceState> {
+    lock_space(conn, space)?.state()
 }
 
 /// Locks the space for a command that adds content; a closed space is read-only.

@@ -6,6 +6,7 @@ mod check_ins;
 mod commitments;
 mod health;
 mod hints;
+mod notes;
 mod requests;
 mod spaces;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(check_ins::configure)
             .configure(requests::configure)
             .configure(commitments::configure)
+            .configure(notes::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );

@@ -1,0 +1,103 @@
+//! Gratitude notes and letters: `POST /spaces/{id}/notes {kind, text, deliver_at?, in_reply_to?}`,
+//! the list (optionally by kind) and one by id. A note with a future `deliver_at` stays the
+//! author's alone until then.
+
+use super::{blocking, path_id, query, with_hints};
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kept_core::hints::HintKind;
+use kept_core::note::{NoteKind, NoteText, check_delivery};
+use kept_core::{Invalid, NoteId, SpaceId};
+use kept_store::notes::NewNote;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/spaces/{space_id}/notes", web::post().to(create))
+        .route("/spaces/{space_id}/notes", web::get().to(list))
+        .route("/spaces/{space_id}/notes/{note_id}", web::get().to(get));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    kind: NoteKind,
+    text: String,
+    #[serde(default)]
+    deliver_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    in_reply_to: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    kind: Option<NoteKind>,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<CreateBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let body = body.0;
+    let mut invalid = Invalid::default();
+    let text = invalid.check("text", NoteText::parse(&body.text));
+    let in_reply_to = body
+        .in_reply_to
+        .map(|raw| {
+            raw.parse::<NoteId>()
+                .map_err(|_| "must be a note id".to_owned())
+        })
+        .transpose();
+    let in_reply_to = invalid.check("in_reply_to", in_reply_to);
+    if let Err(when) = check_delivery(body.deliver_at, state.clock.now()) {
+        invalid.0.extend(when.0);
+    }
+    let (Some(text), Some(in_reply_to)) = (text, in_reply_to) else {
+        return Err(invalid.into());
+    };
+    invalid.into_result()?;
+    let new = NewNote {
+        kind: body.kind,
+        text,
+        deliver_at: body.deliver_at,
+        in_reply_to,
+    };
+    let store = state.store.clone();
+    let created = blocking(move || store.create_note(caller.user, space, new)).await?;
+    let kind = match created.kind {
+        NoteKind::Gratitude => HintKind::Gratitude,
+        NoteKind::Letter => HintKind::Letter,
+    };
+    Ok(HttpResponse::Created().json(with_hints(&created, kind, &created.text)))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let kind = query::<ListQuery>(&req)?.kind;
+    let store = state.store.clone();
+    let items = blocking(move || store.notes(caller.user, space, kind)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = path.into_inner();
+    let (space, id): (SpaceId, NoteId) = (path_id(&space)?, path_id(&id)?);
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.note(caller.user, space, id)).await?))
+}
