@@ -13,3 +13,4 @@ mod live;
 mod notes;
 mod pairing;
 mod requests;
+mod together;

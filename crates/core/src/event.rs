@@ -2,7 +2,10 @@
 //! payload and an audience. Events are never edited: a correction is a new event.
 
 use crate::check_in::Mood;
-use crate::ids::{CheckInId, CommitmentId, InviteId, NoteId, OccurrenceId, RequestId, UserId};
+use crate::ids::{
+    ActivityId, CheckInId, CommitmentId, InviteId, NoteId, OccurrenceId, RequestId, TrustRatingId,
+    UserId,
+};
 use crate::note::NoteKind;
 use crate::schedule::Recurrence;
 use chrono::{DateTime, Utc};
@@ -116,6 +119,24 @@ pub enum SpaceEvent {
         text: String,
         in_reply_to: Option<NoteId>,
     },
+    /// Private ratings are logged for their author only.
+    #[serde(rename = "trust.rated")]
+    TrustRated {
+        rating_id: TrustRatingId,
+        score: i32,
+        note: Option<String>,
+        shared: bool,
+        local_day: chrono::NaiveDate,
+        replaces: Option<TrustRatingId>,
+    },
+    #[serde(rename = "activity.planned")]
+    ActivityPlanned {
+        activity_id: ActivityId,
+        title: String,
+        starts_at: Option<DateTime<Utc>>,
+    },
+    #[serde(rename = "activity.done")]
+    ActivityDone { activity_id: ActivityId },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},

@@ -67,6 +67,10 @@ typed_id!(
     OccurrenceId,
     /// A gratitude note or a letter.
     NoteId,
+    /// A trust rating (one per person per local day).
+    TrustRatingId,
+    /// Something the partners plan to do together.
+    ActivityId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

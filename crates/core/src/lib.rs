@@ -4,6 +4,7 @@
 //! The store persists what this crate decides; the api translates it to HTTP.
 
 pub mod account;
+pub mod activity;
 pub mod check_in;
 pub mod clock;
 pub mod commitment;
@@ -16,10 +17,11 @@ pub mod request;
 pub mod schedule;
 pub mod space;
 pub mod text;
+pub mod trust;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
 pub use ids::{
-    CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId, RequestId, SessionId,
-    SpaceId, UserId,
+    ActivityId, CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId, RequestId,
+    SessionId, SpaceId, TrustRatingId, UserId,
 };

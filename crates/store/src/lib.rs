@@ -16,6 +16,7 @@ pub mod schema;
 pub mod spaces;
 #[cfg(feature = "test-support")]
 pub mod test_db;
+pub mod together;
 
 mod rows;
 

@@ -180,6 +180,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trust_ratings (id) {
+        id -> Text,
+        space_id -> Text,
+        author_id -> Text,
+        score -> Integer,
+        note -> Nullable<Text>,
+        shared -> Bool,
+        local_day -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        space_id -> Text,
+        author_id -> Text,
+        title -> Text,
+        starts_at -> Nullable<Timestamp>,
+        done_at -> Nullable<Timestamp>,
+        done_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -194,4 +220,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     commitments,
     commitment_occurrences,
     notes,
+    trust_ratings,
+    activities,
 );

@@ -9,6 +9,7 @@ mod hints;
 mod notes;
 mod requests;
 mod spaces;
+mod together;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(requests::configure)
             .configure(commitments::configure)
             .configure(notes::configure)
+            .configure(together::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );

@@ -1,0 +1,137 @@
+//! Trust ratings (`/spaces/{id}/trust`) and activities (`/spaces/{id}/activities`).
+
+use super::{blocking, path_id};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kept_core::activity::ActivityTitle;
+use kept_core::trust::{Score, TrustNote};
+use kept_core::{ActivityId, Invalid, SpaceId};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/spaces/{space_id}/trust", web::post().to(rate))
+        .route("/spaces/{space_id}/trust", web::get().to(ratings))
+        .route("/spaces/{space_id}/activities", web::post().to(plan))
+        .route(
+            "/spaces/{space_id}/activities",
+            web::get().to(list_activities),
+        )
+        .route(
+            "/spaces/{space_id}/activities/{activity_id}",
+            web::get().to(get_activity),
+        )
+        .route(
+            "/spaces/{space_id}/activities/{activity_id}/done",
+            web::post().to(done),
+        );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateBody {
+    score: i64,
+    #[serde(default)]
+    note: Option<String>,
+    /// Private unless shared.
+    #[serde(default)]
+    shared: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanBody {
+    title: String,
+    #[serde(default)]
+    starts_at: Option<DateTime<Utc>>,
+}
+
+async fn rate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<RateBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let RateBody {
+        score,
+        note,
+        shared,
+    } = body.0;
+    let mut invalid = Invalid::default();
+    let score = invalid.check("score", Score::parse(score));
+    let note = invalid.check("note", note.map(|raw| TrustNote::parse(&raw)).transpose());
+    let (Some(score), Some(note)) = (score, note) else {
+        return Err(invalid.into());
+    };
+    let store = state.store.clone();
+    let rated = blocking(move || store.rate_trust(caller.user, space, score, note, shared)).await?;
+    Ok(HttpResponse::Created().json(rated))
+}
+
+async fn ratings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let store = state.store.clone();
+    let items = blocking(move || store.trust_ratings(caller.user, space)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn plan(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<PlanBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let title = ActivityTitle::parse(&body.0.title)
+        .map_err(|message| ApiError::invalid_field("title", message))?;
+    let starts_at = body.0.starts_at;
+    let store = state.store.clone();
+    let planned =
+        blocking(move || store.plan_activity(caller.user, space, title, starts_at)).await?;
+    Ok(HttpResponse::Created().json(planned))
+}
+
+async fn list_activities(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let store = state.store.clone();
+    let items = blocking(move || store.activities(caller.user, space)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+fn activity_ids(path: web::Path<(String, String)>) -> ApiResult<(SpaceId, ActivityId)> {
+    let (space, id) = path.into_inner();
+    Ok((path_id(&space)?, path_id(&id)?))
+}
+
+async fn get_activity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = activity_ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.activity(caller.user, space, id)).await?))
+}
+
+async fn done(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = activity_ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || store.activity_done(caller.user, space, id)).await?))
+}
