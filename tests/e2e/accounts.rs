@@ -62,6 +62,58 @@ async fn register_login_and_edit_the_profile(flavor: Flavor) {
     );
 }
 
+async fn check_in_times_are_part_of_the_profile(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let ada = app.register("ada@example.org", "Ada").await;
+    let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
+    assert_eq!(me["check_in_times"], json!([]));
+    let times = json!({"check_in_times": ["20:30:00", "08:00:00", "20:30:00"]});
+    let me = expect_json(
+        app.call(Method::PATCH, "/api/v1/me", Some(&ada.access), Some(times))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        me["check_in_times"],
+        json!(["08:00:00", "20:30:00"]),
+        "sorted, without repeats"
+    );
+    for bad in [
+        json!(["25:00:00"]),
+        json!([
+            "08:00:00", "09:00:00", "10:00:00", "11:00:00", "12:00:00", "13:00:00", "14:00:00"
+        ]),
+        json!("08:00"),
+    ] {
+        let response = app
+            .call(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(&ada.access),
+                Some(json!({"check_in_times": bad})),
+            )
+            .await;
+        let problem =
+            expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+        assert!(
+            problem["errors"][0]["field"]
+                .as_str()
+                .unwrap()
+                .starts_with("check_in_times"),
+            "{problem}"
+        );
+    }
+    let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
+    assert_eq!(
+        me["check_in_times"],
+        json!(["08:00:00", "20:30:00"]),
+        "refused edits changed nothing"
+    );
+}
+
 async fn refresh_rotates_and_a_reused_token_revokes_its_family(flavor: Flavor) {
     let Some(app) = spawn_app(flavor).await else {
         return;
@@ -289,6 +341,7 @@ async fn login_and_register_are_rate_limited(flavor: Flavor) {
 
 on_both_databases!(
     register_login_and_edit_the_profile,
+    check_in_times_are_part_of_the_profile,
     refresh_rotates_and_a_reused_token_revokes_its_family,
     refresh_works_from_the_cookie_and_expires,
     access_tokens_expire_after_fifteen_minutes,

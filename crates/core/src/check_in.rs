@@ -72,3 +72,40 @@ mod tests {
         assert!(NewCheckIn::parse("  ", None).is_err());
     }
 }
+
+/// The local times of day at which a person wants a check-in reminder: at most six, distinct,
+/// kept in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct CheckInTimes(Vec<chrono::NaiveTime>);
+
+impl CheckInTimes {
+    pub const MAX: usize = 6;
+
+    pub fn parse(mut times: Vec<chrono::NaiveTime>) -> Result<Self, String> {
+        times.sort();
+        times.dedup();
+        if times.len() > Self::MAX {
+            return Err(format!("at most {} times a day", Self::MAX));
+        }
+        Ok(Self(times))
+    }
+
+    pub fn times(&self) -> &[chrono::NaiveTime] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod times_tests {
+    use super::CheckInTimes;
+    use chrono::NaiveTime;
+
+    #[test]
+    fn times_are_sorted_distinct_and_few() {
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+        let parsed = CheckInTimes::parse(vec![t(20), t(8), t(20)]).map(|c| c.times().to_vec());
+        assert_eq!(parsed, Ok(vec![t(8), t(20)]));
+        assert!(CheckInTimes::parse((0..7).map(t).collect()).is_err());
+    }
+}

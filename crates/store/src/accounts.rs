@@ -9,6 +9,7 @@ use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::account::{DisplayName, Email, TimeZone};
+use kept_core::check_in::CheckInTimes;
 use kept_core::{DomainError, SessionId, UserId};
 use serde::Serialize;
 
@@ -20,6 +21,8 @@ pub struct UserView {
     pub display_name: String,
     pub time_zone: TimeZone,
     pub email_verified: bool,
+    /// Local times of day for check-in reminders.
+    pub check_in_times: CheckInTimes,
     pub created_at: DateTime<Utc>,
 }
 
@@ -32,6 +35,7 @@ struct UserRow {
     time_zone: String,
     email_verified_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
+    check_in_times: String,
 }
 
 impl TryFrom<UserRow> for UserView {
@@ -43,6 +47,8 @@ impl TryFrom<UserRow> for UserView {
             display_name: row.display_name,
             time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
             email_verified: row.email_verified_at.is_some(),
+            check_in_times: serde_json::from_str(&row.check_in_times)
+                .map_err(|e| StoreError::Internal(format!("stored check-in times: {e}")))?,
             created_at: utc(row.created_at),
         })
     }
@@ -62,6 +68,7 @@ pub struct NewAccount {
 pub struct ProfileChange {
     pub display_name: Option<DisplayName>,
     pub time_zone: Option<TimeZone>,
+    pub check_in_times: Option<CheckInTimes>,
 }
 
 /// Diesel leaves a `None` field out of the `SET` clause.
@@ -70,6 +77,7 @@ pub struct ProfileChange {
 struct ProfileUpdate<'a> {
     display_name: Option<&'a str>,
     time_zone: Option<&'a str>,
+    check_in_times: Option<String>,
     updated_at: NaiveDateTime,
 }
 
@@ -231,6 +239,10 @@ impl Store {
             let update = ProfileUpdate {
                 display_name: change.display_name.as_ref().map(|name| name.as_str()),
                 time_zone: change.time_zone.map(|zone| zone.name()),
+                check_in_times: change
+                    .check_in_times
+                    .as_ref()
+                    .map(|times| serde_json::to_string(times).unwrap_or_else(|_| "[]".into())),
                 updated_at: now,
             };
             diesel::update(users::table.find(user.to_string()))

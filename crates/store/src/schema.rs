@@ -11,6 +11,7 @@ diesel::table! {
         email_verified_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        check_in_times -> Text,
     }
 }
 

@@ -11,6 +11,7 @@ use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use kept_core::account::{DisplayName, Email, Password, TimeZone};
+use kept_core::check_in::CheckInTimes;
 use kept_core::{Invalid, SessionId, UserId};
 use kept_store::accounts::{NewAccount, ProfileChange, UserView};
 use kept_store::{StoreError, secret_digest};
@@ -59,6 +60,8 @@ struct RefreshBody {
 struct ProfileBody {
     display_name: Option<String>,
     time_zone: Option<String>,
+    /// Local times of day ("08:00:00") for check-in reminders.
+    check_in_times: Option<Vec<chrono::NaiveTime>>,
 }
 
 #[derive(Serialize)]
@@ -217,6 +220,10 @@ async fn update_me(
         .0
         .time_zone
         .and_then(|raw| invalid.check("time_zone", TimeZone::parse(&raw)));
+    let check_in_times = body
+        .0
+        .check_in_times
+        .and_then(|times| invalid.check("check_in_times", CheckInTimes::parse(times)));
     invalid.into_result()?;
     let store = state.store.clone();
     let user = blocking(move || {
@@ -225,6 +232,7 @@ async fn update_me(
             ProfileChange {
                 display_name,
                 time_zone,
+                check_in_times,
             },
         )
     })
