@@ -13,4 +13,5 @@ mod live;
 mod notes;
 mod pairing;
 mod requests;
+mod talks;
 mod together;

@@ -3,11 +3,12 @@
 
 use crate::check_in::Mood;
 use crate::ids::{
-    ActivityId, CheckInId, CommitmentId, InviteId, NoteId, OccurrenceId, RequestId, TrustRatingId,
-    UserId,
+    ActivityId, CheckInId, CommitmentId, InviteId, NoteId, OccurrenceId, RequestId, TalkId,
+    TrustRatingId, UserId,
 };
 use crate::note::NoteKind;
 use crate::schedule::Recurrence;
+use crate::talk::{Cadence, Outcome, TalkMode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +138,35 @@ pub enum SpaceEvent {
     },
     #[serde(rename = "activity.done")]
     ActivityDone { activity_id: ActivityId },
+    #[serde(rename = "talk.proposed")]
+    TalkProposed {
+        talk_id: TalkId,
+        title: String,
+        mode: TalkMode,
+        cadence: Cadence,
+        starts_at: DateTime<Utc>,
+        duration_minutes: i64,
+        agenda: Vec<String>,
+    },
+    #[serde(rename = "talk.accepted")]
+    TalkAccepted { talk_id: TalkId },
+    #[serde(rename = "talk.declined")]
+    TalkDeclined { talk_id: TalkId },
+    /// Another time was proposed; the other partner answers again.
+    #[serde(rename = "talk.moved")]
+    TalkMoved {
+        talk_id: TalkId,
+        starts_at: DateTime<Utc>,
+    },
+    #[serde(rename = "talk.agenda_added")]
+    TalkAgendaAdded { talk_id: TalkId, item: String },
+    #[serde(rename = "talk.marked")]
+    TalkMarked {
+        talk_id: TalkId,
+        starts_at: DateTime<Utc>,
+        outcome: Outcome,
+        notes: Option<String>,
+    },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},

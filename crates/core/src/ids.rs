@@ -71,6 +71,10 @@ typed_id!(
     TrustRatingId,
     /// Something the partners plan to do together.
     ActivityId,
+    /// A talk the partners agreed to have.
+    TalkId,
+    /// One held or skipped occurrence of a talk.
+    TalkOccurrenceId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

@@ -24,5 +24,5 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
 pub use ids::{
     ActivityId, CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId, RequestId,
-    SessionId, SpaceId, TrustRatingId, UserId,
+    SessionId, SpaceId, TalkId, TrustRatingId, UserId,
 };

@@ -207,6 +207,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    talks (id) {
+        id -> Text,
+        space_id -> Text,
+        proposer_id -> Text,
+        title -> Text,
+        mode -> Text,
+        cadence -> Text,
+        starts_at -> Timestamp,
+        duration_minutes -> BigInt,
+        time_zone -> Text,
+        agenda -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    talk_occurrences (id) {
+        id -> Text,
+        talk_id -> Text,
+        space_id -> Text,
+        starts_at -> Timestamp,
+        outcome -> Text,
+        notes -> Nullable<Text>,
+        marked_by -> Nullable<Text>,
+        marked_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -223,4 +253,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notes,
     trust_ratings,
     activities,
+    talks,
+    talk_occurrences,
 );

@@ -9,6 +9,7 @@ mod hints;
 mod notes;
 mod requests;
 mod spaces;
+mod talks;
 mod together;
 
 use crate::error::{ApiError, ApiResult};
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(commitments::configure)
             .configure(notes::configure)
             .configure(together::configure)
+            .configure(talks::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );

@@ -1,0 +1,224 @@
+//! Talks: propose (title, mode, start, duration, cadence, agenda or the template), list, read
+//! (with upcoming starts in the viewer's zone), and `accept`, `decline`, `move`, `agenda`,
+//! `occurrences` (mark one held or skipped).
+
+use super::{blocking, path_id};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kept_core::talk::{
+    AGENDA_TEMPLATE, AgendaItem, Cadence, MAX_AGENDA_ITEMS, Outcome, TalkMode, TalkNotes,
+    TalkTitle, check_duration, check_start,
+};
+use kept_core::{Invalid, SpaceId, TalkId};
+use kept_store::talks::{NewTalk, TalkChange};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let one = "/spaces/{space_id}/talks/{talk_id}";
+    cfg.route("/talks/agenda-template", web::get().to(template))
+        .route("/spaces/{space_id}/talks", web::post().to(propose))
+        .route("/spaces/{space_id}/talks", web::get().to(list))
+        .route(one, web::get().to(get))
+        .route(&format!("{one}/accept"), web::post().to(accept))
+        .route(&format!("{one}/decline"), web::post().to(decline))
+        .route(&format!("{one}/move"), web::post().to(move_to))
+        .route(&format!("{one}/agenda"), web::post().to(add_agenda))
+        .route(&format!("{one}/occurrences"), web::post().to(mark));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProposeBody {
+    title: String,
+    mode: TalkMode,
+    starts_at: DateTime<Utc>,
+    duration_minutes: i64,
+    #[serde(default)]
+    cadence: Option<Cadence>,
+    #[serde(default)]
+    agenda: Vec<String>,
+    /// Start the agenda with Kept's template (appreciations, what went well, one issue, needs).
+    #[serde(default)]
+    use_template: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveBody {
+    starts_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgendaBody {
+    item: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkBody {
+    starts_at: DateTime<Utc>,
+    outcome: Outcome,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+type OnePath = web::Path<(String, String)>;
+
+fn ids(path: OnePath) -> ApiResult<(SpaceId, TalkId)> {
+    let (space, id) = path.into_inner();
+    Ok((path_id(&space)?, path_id(&id)?))
+}
+
+async fn template(_caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "items": AGENDA_TEMPLATE }))
+}
+
+async fn propose(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<ProposeBody>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let body = body.0;
+    let mut invalid = Invalid::default();
+    let title = invalid.check("title", TalkTitle::parse(&body.title));
+    let duration = invalid.check("duration_minutes", check_duration(body.duration_minutes));
+    if let Err(start) = check_start(body.starts_at, state.clock.now()) {
+        invalid.0.extend(start.0);
+    }
+    let template = body
+        .use_template
+        .then_some(AGENDA_TEMPLATE.iter().map(|item| (*item).to_owned()))
+        .into_iter()
+        .flatten();
+    let mut agenda = Vec::new();
+    for (index, raw) in template.chain(body.agenda).enumerate() {
+        agenda.extend(invalid.check(&format!("agenda[{index}]"), AgendaItem::parse(&raw)));
+    }
+    if agenda.len() > MAX_AGENDA_ITEMS {
+        invalid.0.push(kept_core::FieldError::new(
+            "agenda",
+            format!("at most {MAX_AGENDA_ITEMS} items"),
+        ));
+    }
+    let (Some(title), Some(duration_minutes)) = (title, duration) else {
+        return Err(invalid.into());
+    };
+    invalid.into_result()?;
+    let new = NewTalk {
+        title,
+        mode: body.mode,
+        cadence: body.cadence.unwrap_or(Cadence::Once),
+        starts_at: body.starts_at,
+        duration_minutes,
+        agenda,
+    };
+    let store = state.store.clone();
+    Ok(HttpResponse::Created()
+        .json(blocking(move || store.propose_talk(caller.user, space, new)).await?))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let store = state.store.clone();
+    let items = blocking(move || store.talks(caller.user, space)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
+    let (space, id) = ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.talk(caller.user, space, id)).await?))
+}
+
+async fn change(
+    state: &AppState,
+    caller: Caller,
+    path: OnePath,
+    change: TalkChange,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = ids(path)?;
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || store.change_talk(caller.user, space, id, change)).await?))
+}
+
+async fn accept(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+) -> ApiResult<HttpResponse> {
+    change(&state, caller, path, TalkChange::Accept).await
+}
+
+async fn decline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+) -> ApiResult<HttpResponse> {
+    change(&state, caller, path, TalkChange::Decline).await
+}
+
+async fn move_to(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+    body: Json<MoveBody>,
+) -> ApiResult<HttpResponse> {
+    check_start(body.0.starts_at, state.clock.now())?;
+    change(
+        &state,
+        caller,
+        path,
+        TalkChange::Move {
+            starts_at: body.0.starts_at,
+        },
+    )
+    .await
+}
+
+async fn add_agenda(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+    body: Json<AgendaBody>,
+) -> ApiResult<HttpResponse> {
+    let item = AgendaItem::parse(&body.0.item)
+        .map_err(|message| ApiError::invalid_field("item", message))?;
+    change(&state, caller, path, TalkChange::AddAgenda { item }).await
+}
+
+async fn mark(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+    body: Json<MarkBody>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let notes = body
+        .notes
+        .map(|raw| TalkNotes::parse(&raw))
+        .transpose()
+        .map_err(|message| ApiError::invalid_field("notes", message))?;
+    change(
+        &state,
+        caller,
+        path,
+        TalkChange::Mark {
+            starts_at: body.starts_at,
+            outcome: body.outcome,
+            notes,
+        },
+    )
+    .await
+}

@@ -1,0 +1,2 @@
+DROP TABLE talk_occurrences;
+DROP TABLE talks;
