@@ -16,6 +16,7 @@ pub mod note;
 pub mod request;
 pub mod schedule;
 pub mod space;
+pub mod stats;
 pub mod talk;
 pub mod text;
 pub mod trust;
