@@ -13,5 +13,6 @@ mod live;
 mod notes;
 mod pairing;
 mod requests;
+mod stats;
 mod talks;
 mod together;

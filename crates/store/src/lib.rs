@@ -14,6 +14,7 @@ pub mod published;
 pub mod requests;
 pub mod schema;
 pub mod spaces;
+pub mod stats;
 pub mod talks;
 #[cfg(feature = "test-support")]
 pub mod test_db;

@@ -9,6 +9,7 @@ mod hints;
 mod notes;
 mod requests;
 mod spaces;
+mod stats;
 mod talks;
 mod together;
 
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(notes::configure)
             .configure(together::configure)
             .configure(talks::configure)
+            .configure(stats::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );

@@ -1,0 +1,41 @@
+//! `GET /spaces/{id}/stats?weeks=N`: whether the new behaviour holds, week by week (computed
+//! from the rows at each call; nothing is stored by hand).
+
+use super::{blocking, path_id, query};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use kept_core::SpaceId;
+use serde::Deserialize;
+
+const DEFAULT_WEEKS: u32 = 4;
+const MAX_WEEKS: u32 = 52;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/spaces/{space_id}/stats", web::get().to(stats));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsQuery {
+    weeks: Option<u32>,
+}
+
+async fn stats(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let space: SpaceId = path_id(&path)?;
+    let weeks = query::<StatsQuery>(&req)?.weeks.unwrap_or(DEFAULT_WEEKS);
+    if !(1..=MAX_WEEKS).contains(&weeks) {
+        return Err(ApiError::invalid_field(
+            "weeks",
+            format!("must be between 1 and {MAX_WEEKS}"),
+        ));
+    }
+    let store = state.store.clone();
+    Ok(HttpResponse::Ok().json(blocking(move || store.stats(caller.user, space, weeks)).await?))
+}

@@ -1,0 +1,171 @@
+//! Stats: the store gathers the facts of a space from its rows; core computes the numbers.
+
+use crate::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::rows::{parse_id, stored_time, utc};
+use crate::schema::{
+    commitment_occurrences as occ, commitments, memberships, requests, spaces, talk_occurrences,
+    talks, trust_ratings, users,
+};
+use crate::spaces::require_current_member;
+use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+use kept_core::account::TimeZone;
+use kept_core::commitment::OccurrenceState;
+use kept_core::request::RequestState;
+use kept_core::schedule::local_instant;
+use kept_core::stats::{
+    OccurrenceFact, RatingFact, RequestFact, Stats, StatsInput, TalkStartFact, compute,
+};
+use kept_core::talk::{Cadence, Outcome, starts};
+use kept_core::{SpaceId, UserId};
+
+impl Store {
+    /// The last `weeks` ISO weeks (in the viewer's time zone) of the space, computed now.
+    pub fn stats(&self, viewer: UserId, space: SpaceId, weeks: u32) -> StoreResult<Stats> {
+        let now = self.now();
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            let zone: String = users::table
+                .find(viewer.to_string())
+                .select(users::time_zone)
+                .first(conn)?;
+            let zone = TimeZone::parse(&zone).map_err(StoreError::Internal)?.tz();
+            let today = now.with_timezone(&zone).date_naive();
+            let first_monday = today
+                - Duration::days(i64::from(today.weekday().num_days_from_monday()))
+                - Duration::weeks(i64::from(weeks.saturating_sub(1)));
+            let window_start = local_instant(zone, first_monday, NaiveTime::MIN);
+
+            // In joining order, the creator first on a tie (as the space lists its members).
+            let created_by: String = spaces::table
+                .find(space.to_string())
+                .select(spaces::created_by)
+                .first(conn)?;
+            let mut members = memberships::table
+                .filter(memberships::space_id.eq(space.to_string()))
+                .filter(memberships::left_at.is_null())
+                .select((memberships::user_id, memberships::joined_at))
+                .load::<(String, NaiveDateTime)>(conn)?;
+            members.sort_by_key(|(user, joined_at)| (*joined_at, *user != created_by));
+            let partners = members
+                .iter()
+                .map(|(user, _)| parse_id(user))
+                .collect::<StoreResult<Vec<UserId>>>()?;
+
+            // Runs reach back to the first occurrence, so every decided one is read.
+            let occurrences = occ::table
+                .inner_join(commitments::table)
+                .filter(occ::space_id.eq(space.to_string()))
+                .filter(occ::due_at.le(stored_time(now)))
+                .select((commitments::committer_id, occ::due_at, occ::state))
+                .load::<(String, NaiveDateTime, String)>(conn)?
+                .into_iter()
+                .map(|(committer, due_at, state)| {
+                    Ok(OccurrenceFact {
+                        committer: parse_id(&committer)?,
+                        due_at: utc(due_at),
+                        state: OccurrenceState::parse(&state).ok_or_else(|| {
+                            StoreError::Internal(format!("occurrence state {state:?}"))
+                        })?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+
+            let mut talk_starts = Vec::new();
+            let accepted = talks::table
+                .filter(talks::space_id.eq(space.to_string()))
+                .filter(talks::state.eq("accepted"))
+                .select((
+                    talks::id,
+                    talks::starts_at,
+                    talks::cadence,
+                    talks::time_zone,
+                ))
+                .load::<(String, NaiveDateTime, String, String)>(conn)?;
+            for (id, first, cadence, talk_zone) in accepted {
+                let cadence: Cadence =
+                    serde_json::from_value(serde_json::Value::String(cadence.clone()))
+                        .map_err(|_| StoreError::Internal(format!("talk cadence {cadence:?}")))?;
+                let talk_zone = TimeZone::parse(&talk_zone)
+                    .map_err(StoreError::Internal)?
+                    .tz();
+                let marked = talk_occurrences::table
+                    .filter(talk_occurrences::talk_id.eq(&id))
+                    .select((talk_occurrences::starts_at, talk_occurrences::outcome))
+                    .load::<(NaiveDateTime, String)>(conn)?;
+                for start in starts(utc(first), cadence, talk_zone, window_start, now) {
+                    let outcome =
+                        marked
+                            .iter()
+                            .find(|(at, _)| utc(*at) == start)
+                            .map(|(_, outcome)| {
+                                if outcome == "held" {
+                                    Outcome::Held
+                                } else {
+                                    Outcome::Skipped
+                                }
+                            });
+                    talk_starts.push(TalkStartFact {
+                        starts_at: start,
+                        outcome,
+                    });
+                }
+            }
+
+            let requests = requests::table
+                .filter(requests::space_id.eq(space.to_string()))
+                .select((
+                    requests::author_id,
+                    requests::created_at,
+                    requests::acknowledged_at,
+                    requests::state,
+                ))
+                .load::<(String, NaiveDateTime, Option<NaiveDateTime>, String)>(conn)?
+                .into_iter()
+                .map(|(author, created_at, acknowledged_at, state)| {
+                    Ok(RequestFact {
+                        author: parse_id(&author)?,
+                        created_at: utc(created_at),
+                        acknowledged_at: acknowledged_at.map(utc),
+                        state: RequestState::parse(&state).ok_or_else(|| {
+                            StoreError::Internal(format!("request state {state:?}"))
+                        })?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+
+            let ratings = trust_ratings::table
+                .filter(trust_ratings::space_id.eq(space.to_string()))
+                .filter(trust_ratings::shared.eq(true))
+                .select((
+                    trust_ratings::author_id,
+                    trust_ratings::local_day,
+                    trust_ratings::score,
+                ))
+                .load::<(String, String, i32)>(conn)?
+                .into_iter()
+                .map(|(author, day, score)| {
+                    Ok(RatingFact {
+                        author: parse_id(&author)?,
+                        local_day: day
+                            .parse()
+                            .map_err(|_| StoreError::Internal(format!("stored day {day:?}")))?,
+                        score,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+
+            Ok(compute(&StatsInput {
+                partners,
+                zone,
+                now,
+                weeks,
+                occurrences,
+                talk_starts,
+                requests,
+                ratings,
+            }))
+        })
+    }
+}
