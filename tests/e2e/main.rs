@@ -7,6 +7,7 @@ mod accounts;
 mod bad_input;
 mod check_ins;
 mod commitments;
+mod export;
 mod health;
 mod hints;
 mod live;

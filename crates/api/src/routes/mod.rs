@@ -4,6 +4,7 @@
 mod accounts;
 mod check_ins;
 mod commitments;
+mod export;
 mod health;
 mod hints;
 mod notes;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(together::configure)
             .configure(talks::configure)
             .configure(stats::configure)
+            .configure(export::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );
