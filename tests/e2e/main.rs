@@ -13,6 +13,7 @@ mod hints;
 mod live;
 mod notes;
 mod pairing;
+mod redaction;
 mod requests;
 mod stats;
 mod talks;

@@ -1,5 +1,8 @@
 //! The events of a space's append-only timeline. Each has a kind (`space.created`, …), a typed
-//! payload and an audience. Events are never edited: a correction is a new event.
+//! payload and an audience. Events are never edited: a correction is a new event. The one
+//! exception is redaction: when an author deletes a text they wrote, the text is removed from
+//! the payloads that carried it (the fact, its time and its place in the log remain), and a
+//! `*.redacted` event says so.
 
 use crate::check_in::Mood;
 use crate::ids::{
@@ -167,6 +170,11 @@ pub enum SpaceEvent {
         outcome: Outcome,
         notes: Option<String>,
     },
+    /// The author deleted their text: it is gone from the item and from earlier events.
+    #[serde(rename = "check_in.redacted")]
+    CheckInRedacted { check_in_id: CheckInId },
+    #[serde(rename = "note.redacted")]
+    NoteRedacted { note_id: NoteId },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},

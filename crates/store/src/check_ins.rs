@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::check_in::{Mood, NewCheckIn};
 use kept_core::event::{Audience, SpaceEvent};
-use kept_core::{CheckInId, SpaceId, UserId};
+use kept_core::{CheckInId, DomainError, SpaceId, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +21,8 @@ pub struct CheckInView {
     pub text: String,
     pub mood: Option<Mood>,
     pub created_at: DateTime<Utc>,
+    /// Deleted by its author: the text is gone, the fact remains.
+    pub redacted: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -32,6 +34,7 @@ struct CheckInRow {
     text: String,
     mood: Option<String>,
     created_at: NaiveDateTime,
+    redacted_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<CheckInRow> for CheckInView {
@@ -44,6 +47,7 @@ impl TryFrom<CheckInRow> for CheckInView {
             text: row.text,
             mood: row.mood.as_deref().and_then(Mood::parse),
             created_at: utc(row.created_at),
+            redacted: row.redacted_at.is_some(),
         })
     }
 }
@@ -113,6 +117,57 @@ impl Store {
                 .collect::<StoreResult<Vec<_>>>()?;
             let (items, next) = page(items, limit, |c| c.id);
             Ok(CheckInPage { items, next })
+        })
+    }
+
+    /// The author deletes the text of their check-in. Deleting twice is harmless.
+    pub fn redact_check_in(
+        &self,
+        caller: UserId,
+        space: SpaceId,
+        id: CheckInId,
+    ) -> StoreResult<()> {
+        let now = self.now();
+        self.write(|conn| {
+            require_current_member(conn, caller, space)?;
+            crate::spaces::lock_space_row(conn, space)?;
+            let found = load(conn, id)?;
+            if found.space_id != space {
+                return Err(StoreError::NotFound);
+            }
+            if found.author_id != caller {
+                return Err(DomainError::Forbidden {
+                    code: "not_the_author",
+                    message: "only its author deletes a text",
+                }
+                .into());
+            }
+            if found.redacted {
+                return Ok(());
+            }
+            diesel::update(check_ins::table.find(id.to_string()))
+                .set((
+                    check_ins::text.eq(""),
+                    check_ins::mood.eq(None::<String>),
+                    check_ins::redacted_at.eq(stored_time(now)),
+                ))
+                .execute(conn)?;
+            crate::events::scrub_payloads(
+                conn,
+                space,
+                &["check_in.created"],
+                "check_in_id",
+                &id.to_string(),
+            )?;
+            append_event(
+                conn,
+                space,
+                caller,
+                Audience::Members,
+                &SpaceEvent::CheckInRedacted { check_in_id: id },
+                now,
+            )?;
+            Ok(())
         })
     }
 

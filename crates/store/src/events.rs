@@ -104,6 +104,26 @@ pub(crate) fn append_event(
     Ok(seq)
 }
 
+/// Removes a redacted item's content from the events that carried it: their payload becomes
+/// `{<id_field>: <id>, "redacted": true}`; kind, seq, actor and time remain.
+pub(crate) fn scrub_payloads(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    kinds: &[&str],
+    id_field: &str,
+    id: &str,
+) -> StoreResult<()> {
+    let needle = format!("%\"{id_field}\":\"{id}\"%");
+    let scrubbed = serde_json::json!({ id_field: id, "redacted": true }).to_string();
+    diesel::update(events::table)
+        .filter(events::space_id.eq(space.to_string()))
+        .filter(events::kind.eq_any(kinds))
+        .filter(events::payload.like(needle))
+        .set(events::payload.eq(scrubbed))
+        .execute(conn)?;
+    Ok(())
+}
+
 impl Store {
     /// The events of `space` after `after` that `viewer` may see, oldest first.
     pub fn events(

@@ -38,6 +38,8 @@ pub struct NoteView {
     pub deliver_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Deleted by its author: the text is gone, the fact remains.
+    pub redacted: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -52,6 +54,7 @@ struct NoteRow {
     deliver_at: Option<NaiveDateTime>,
     delivered_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
+    redacted_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<NoteRow> for NoteView {
@@ -68,6 +71,7 @@ impl TryFrom<NoteRow> for NoteView {
             deliver_at: row.deliver_at.map(utc),
             delivered_at: row.delivered_at.map(utc),
             created_at: utc(row.created_at),
+            redacted: row.redacted_at.is_some(),
         })
     }
 }
@@ -175,6 +179,51 @@ impl Store {
         })
     }
 
+    /// The author deletes the text of their note. A held letter deleted so is never delivered.
+    pub fn redact_note(&self, caller: UserId, space: SpaceId, id: NoteId) -> StoreResult<()> {
+        let now = self.now();
+        self.write(|conn| {
+            require_current_member(conn, caller, space)?;
+            lock_space_row(conn, space)?;
+            let found = visible(conn, caller, space, id)?;
+            if found.author_id != caller {
+                return Err(DomainError::Forbidden {
+                    code: "not_the_author",
+                    message: "only its author deletes a text",
+                }
+                .into());
+            }
+            if found.redacted {
+                return Ok(());
+            }
+            diesel::update(notes::table.find(id.to_string()))
+                .set((notes::text.eq(""), notes::redacted_at.eq(stored_time(now))))
+                .execute(conn)?;
+            crate::events::scrub_payloads(
+                conn,
+                space,
+                &["note.delivered", "note.scheduled"],
+                "note_id",
+                &id.to_string(),
+            )?;
+            // A note the partner never saw is deleted without telling them it existed.
+            let audience = if found.delivered_at.is_some() {
+                Audience::Members
+            } else {
+                Audience::Only(caller)
+            };
+            append_event(
+                conn,
+                space,
+                caller,
+                audience,
+                &SpaceEvent::NoteRedacted { note_id: id },
+                now,
+            )?;
+            Ok(())
+        })
+    }
+
     /// Releases notes whose `deliver_at` has come; returns how many. Idempotent; a closed
     /// space releases nothing.
     pub fn deliver_due_notes(&self) -> StoreResult<usize> {
@@ -182,6 +231,7 @@ impl Store {
         let waiting: Vec<(String, String)> = self.read(|conn| {
             Ok(notes::table
                 .filter(notes::delivered_at.is_null())
+                .filter(notes::redacted_at.is_null())
                 .filter(notes::deliver_at.le(stored_time(now)))
                 .order(notes::deliver_at.asc())
                 .limit(RELEASE_BATCH)

@@ -99,6 +99,7 @@ diesel::table! {
         text -> Text,
         mood -> Nullable<Text>,
         created_at -> Timestamp,
+        redacted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -178,6 +179,7 @@ diesel::table! {
         deliver_at -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        redacted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -20,6 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/spaces/{space_id}/check-ins/{check_in_id}",
             web::get().to(get),
+        )
+        .route(
+            "/spaces/{space_id}/check-ins/{check_in_id}",
+            web::delete().to(redact),
         );
 }
 
@@ -79,4 +83,17 @@ async fn get(
     let (space, id): (SpaceId, CheckInId) = (path_id(&space)?, path_id(&id)?);
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.check_in(caller.user, space, id)).await?))
+}
+
+/// Deletes the caller's own check-in text (a redaction: the fact remains in the timeline).
+async fn redact(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = path.into_inner();
+    let (space, id): (SpaceId, CheckInId) = (path_id(&space)?, path_id(&id)?);
+    let store = state.store.clone();
+    blocking(move || store.redact_check_in(caller.user, space, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

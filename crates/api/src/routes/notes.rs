@@ -18,7 +18,11 @@ use serde::Deserialize;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/spaces/{space_id}/notes", web::post().to(create))
         .route("/spaces/{space_id}/notes", web::get().to(list))
-        .route("/spaces/{space_id}/notes/{note_id}", web::get().to(get));
+        .route("/spaces/{space_id}/notes/{note_id}", web::get().to(get))
+        .route(
+            "/spaces/{space_id}/notes/{note_id}",
+            web::delete().to(redact),
+        );
 }
 
 #[derive(Deserialize)]
@@ -100,4 +104,17 @@ async fn get(
     let (space, id): (SpaceId, NoteId) = (path_id(&space)?, path_id(&id)?);
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.note(caller.user, space, id)).await?))
+}
+
+/// Deletes the caller's own note text (a redaction: the fact remains in the timeline).
+async fn redact(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (space, id) = path.into_inner();
+    let (space, id): (SpaceId, NoteId) = (path_id(&space)?, path_id(&id)?);
+    let store = state.store.clone();
+    blocking(move || store.redact_note(caller.user, space, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
