@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bad_input;
+mod calendar;
 mod check_ins;
 mod commitments;
 mod export;

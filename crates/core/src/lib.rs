@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod calendar;
 pub mod check_in;
 pub mod clock;
 pub mod commitment;

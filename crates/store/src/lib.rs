@@ -3,6 +3,7 @@
 //! happen, writes the rows and appends the event — all of it or none of it.
 
 pub mod accounts;
+pub mod calendar;
 pub mod check_ins;
 pub mod commitments;
 pub mod db;

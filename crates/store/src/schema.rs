@@ -239,6 +239,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -257,4 +265,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     talks,
     talk_occurrences,
+    calendar_tokens,
 );

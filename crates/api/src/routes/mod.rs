@@ -2,6 +2,7 @@
 //! request into core types, run one store command off the async threads, shape the answer.
 
 mod accounts;
+mod calendar;
 mod check_ins;
 mod commitments;
 mod export;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(talks::configure)
             .configure(stats::configure)
             .configure(export::configure)
+            .configure(calendar::configure)
             .configure(hints::configure)
             .configure(crate::live::configure),
     );
