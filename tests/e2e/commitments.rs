@@ -379,9 +379,64 @@ async fn the_scheduler_turns_overdue_occurrences_missed_by_itself(flavor: Flavor
     assert_eq!(missed["payload"]["commitment_id"], created["id"]);
 }
 
+/// After someone leaves, nobody is held to anything in that space: no occurrence turns missed,
+/// none is written ahead, no held letter is released — and none of it is picked up again.
+async fn a_closed_space_is_left_alone_by_the_scheduler(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let (mut ada, ben, space) = app.paired_space().await;
+    let body =
+        json!({"text": "Phone away at dinner", "schedule": {"kind": "daily", "at": "21:00:00"}});
+    expect_json(
+        app.post(
+            &format!("/api/v1/spaces/{space}/commitments"),
+            &ada.access,
+            body,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let letter =
+        json!({"kind": "letter", "text": "For later.", "deliver_at": "2026-03-03T08:00:00Z"});
+    expect_json(
+        app.post(
+            &format!("/api/v1/spaces/{space}/notes"),
+            &ada.access,
+            letter,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/spaces/{space}/leave"),
+        &ben.access,
+        json!({"mode": "safety"}),
+    )
+    .await;
+    let before = app.events(&ada, &space).await.len();
+
+    app.advance(Duration::days(20), &mut [&mut ada]).await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.store.sweep_commitments().unwrap(),
+            kept_store::commitments::SweepReport::default()
+        );
+        assert_eq!(app.store.deliver_due_notes().unwrap(), 0);
+    }
+    assert_eq!(
+        app.events(&ada, &space).await.len(),
+        before,
+        "nothing happened in the closed space"
+    );
+}
+
 on_both_databases!(
     a_daily_commitment_is_kept_confirmed_disputed_and_missed,
     commitments_are_renegotiated_and_retired_by_their_committer,
     commitments_refuse_bad_terms,
     the_scheduler_turns_overdue_occurrences_missed_by_itself,
+    a_closed_space_is_left_alone_by_the_scheduler,
 );

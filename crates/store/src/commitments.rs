@@ -8,7 +8,9 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::rows::{parse_id, stored_time, utc};
-use crate::schema::{commitment_occurrences as occ, commitments, memberships, requests, users};
+use crate::schema::{
+    commitment_occurrences as occ, commitments, memberships, requests, spaces, users,
+};
 use crate::spaces::{lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -441,8 +443,12 @@ impl Store {
     /// and active commitments get occurrences up to the horizon. Idempotent.
     pub fn sweep_commitments(&self) -> StoreResult<SweepReport> {
         let now = self.now();
+        // Closed spaces are left alone, and left out: otherwise their rows would come back every
+        // round and crowd out the spaces that still need the work.
         let overdue: Vec<(String, String)> = self.read(|conn| {
             Ok(occ::table
+                .inner_join(spaces::table)
+                .filter(spaces::state.ne(SpaceState::Closed.as_str()))
                 .filter(occ::state.eq(OccurrenceState::Due.as_str()))
                 .filter(occ::deadline_at.lt(stored_time(now)))
                 .order(occ::deadline_at.asc())
@@ -458,6 +464,8 @@ impl Store {
         }
         let stale: Vec<(String, String)> = self.read(|conn| {
             Ok(commitments::table
+                .inner_join(spaces::table)
+                .filter(spaces::state.ne(SpaceState::Closed.as_str()))
                 .filter(commitments::state.eq("active"))
                 .filter(
                     commitments::scheduled_until.lt(stored_time(now + HORIZON - Duration::days(1))),

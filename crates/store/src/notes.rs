@@ -4,7 +4,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::rows::{parse_id, stored_time, utc};
-use crate::schema::notes;
+use crate::schema::{notes, spaces};
 use crate::spaces::{lock_space_row, lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -228,8 +228,11 @@ impl Store {
     /// space releases nothing.
     pub fn deliver_due_notes(&self) -> StoreResult<usize> {
         let now = self.now();
+        // Closed spaces release nothing, and are left out so they never crowd out the rest.
         let waiting: Vec<(String, String)> = self.read(|conn| {
             Ok(notes::table
+                .inner_join(spaces::table)
+                .filter(spaces::state.ne(SpaceState::Closed.as_str()))
                 .filter(notes::delivered_at.is_null())
                 .filter(notes::redacted_at.is_null())
                 .filter(notes::deliver_at.le(stored_time(now)))

@@ -247,6 +247,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(notes -> spaces (space_id));
+diesel::joinable!(commitments -> spaces (space_id));
+diesel::joinable!(commitment_occurrences -> spaces (space_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
