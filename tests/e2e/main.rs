@@ -9,6 +9,7 @@ mod calendar;
 mod check_ins;
 mod commitments;
 mod export;
+mod four_weeks;
 mod health;
 mod hints;
 mod live;
