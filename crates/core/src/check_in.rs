@@ -39,7 +39,7 @@ impl Mood {
     }
 
     pub fn parse(stored: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(stored.to_owned())).ok()
+        crate::from_name(stored)
     }
 }
 

@@ -2,12 +2,27 @@
 //! passes [`SystemClock`], tests pass a [`ManualClock`] they move, so days of expiry and
 //! scheduling run in milliseconds.
 
+use crate::error::Invalid;
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub trait Clock: Send + Sync + Debug {
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// Refuses a time that is not ahead of `now` (due times, deliveries, talk starts).
+pub fn ensure_future(
+    field: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    message: &str,
+) -> Result<(), Invalid> {
+    if at > now {
+        Ok(())
+    } else {
+        Err(Invalid::field(field, message))
+    }
 }
 
 /// The wall clock.
@@ -36,10 +51,6 @@ impl ManualClock {
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
         *now += by;
-    }
-
-    pub fn set(&self, to: DateTime<Utc>) {
-        *self.now.lock().unwrap_or_else(PoisonError::into_inner) = to;
     }
 }
 

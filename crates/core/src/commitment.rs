@@ -48,8 +48,8 @@ impl Grace {
 /// A schedule as asked for, checked against the present: a one-off due time must lie ahead.
 pub fn check_recurrence(recurrence: &Recurrence, now: DateTime<Utc>) -> Result<(), Invalid> {
     match recurrence {
-        Recurrence::Once { due } if *due <= now => {
-            Err(Invalid::field("schedule.due", "must be in the future"))
+        Recurrence::Once { due } => {
+            crate::clock::ensure_future("schedule.due", *due, now, "must be in the future")
         }
         Recurrence::Weekly { days, .. } if days.is_empty() => {
             Err(Invalid::field("schedule.days", "choose at least one day"))
@@ -87,7 +87,7 @@ impl OccurrenceState {
     }
 
     pub fn parse(stored: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(stored.to_owned())).ok()
+        crate::from_name(stored)
     }
 }
 

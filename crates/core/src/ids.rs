@@ -20,9 +20,6 @@ macro_rules! typed_id {
                 Self(new_v7(now))
             }
 
-            pub fn as_uuid(&self) -> Uuid {
-                self.0
-            }
         }
 
         impl From<Uuid> for $name {

@@ -25,7 +25,7 @@ impl NoteKind {
     }
 
     pub fn parse(stored: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(stored.to_owned())).ok()
+        crate::from_name(stored)
     }
 }
 
@@ -34,13 +34,14 @@ pub fn check_delivery(
     deliver_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), Invalid> {
-    match deliver_at {
-        Some(at) if at <= now => Err(Invalid::field(
+    deliver_at.map_or(Ok(()), |at| {
+        crate::clock::ensure_future(
             "deliver_at",
+            at,
+            now,
             "must be in the future (leave it out to deliver now)",
-        )),
-        _ => Ok(()),
-    }
+        )
+    })
 }
 
 /// Whether `kind` can answer a note of kind `answered`: only letters thread.

@@ -63,11 +63,7 @@ pub fn check_duration(minutes: i64) -> Result<i64, String> {
 
 /// A start must lie ahead.
 pub fn check_start(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Invalid> {
-    if starts_at <= now {
-        Err(Invalid::field("starts_at", "must be in the future"))
-    } else {
-        Ok(())
-    }
+    crate::clock::ensure_future("starts_at", starts_at, now, "must be in the future")
 }
 
 /// The starts of a talk from `first`, at the same local time in `zone`, within `[from, until]`.

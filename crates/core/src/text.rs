@@ -28,11 +28,6 @@ impl<const MAX: usize> Text<MAX> {
         Ok(Self(trimmed.to_owned()))
     }
 
-    /// Text already validated once (read back from storage).
-    pub fn from_trusted(stored: String) -> Self {
-        Self(stored)
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }

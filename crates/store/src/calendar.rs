@@ -4,7 +4,7 @@
 
 use crate::Store;
 use crate::error::{StoreError, StoreResult};
-use crate::rows::{stored_time, utc};
+use crate::rows::{stored_enum, stored_time, utc};
 use crate::schema::{
     calendar_tokens, commitment_occurrences as occ, commitments, memberships, spaces, talks,
 };
@@ -78,9 +78,7 @@ impl Store {
                 ))
                 .load::<(String, String, NaiveDateTime, String, String, i64)>(conn)?;
             for (id, title, first, cadence, zone, minutes) in accepted {
-                let cadence: Cadence =
-                    serde_json::from_value(serde_json::Value::String(cadence.clone()))
-                        .map_err(|_| StoreError::Internal(format!("talk cadence {cadence:?}")))?;
+                let cadence: Cadence = stored_enum("talk cadence", &cadence)?;
                 let zone = TimeZone::parse(&zone).map_err(StoreError::Internal)?.tz();
                 for start in starts(utc(first), cadence, zone, now, until) {
                     entries.push(CalendarEntry {

@@ -76,10 +76,6 @@ impl Store {
         self
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -32,3 +32,12 @@ pub(crate) fn page<T, C>(
     let next = if more { items.last().map(cursor) } else { None };
     (items, next)
 }
+
+/// A unit enum from its stored name; an unknown name means the database was edited by hand.
+pub(crate) fn stored_enum<T: serde::de::DeserializeOwned>(
+    what: &str,
+    stored: &str,
+) -> StoreResult<T> {
+    kept_core::from_name(stored)
+        .ok_or_else(|| StoreError::Internal(format!("unknown {what} {stored:?}")))
+}

@@ -122,7 +122,7 @@ pub(crate) fn lock_writable_space(conn: &mut DbConnection, space: SpaceId) -> St
     Ok(())
 }
 
-fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView> {
+pub(crate) fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView> {
     let row = spaces::table
         .find(space.to_string())
         .select(SpaceRow::as_select())

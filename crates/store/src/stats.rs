@@ -2,12 +2,12 @@
 
 use crate::Store;
 use crate::error::{StoreError, StoreResult};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{parse_id, stored_enum, stored_time, utc};
 use crate::schema::{
-    commitment_occurrences as occ, commitments, memberships, requests, spaces, talk_occurrences,
-    talks, trust_ratings, users,
+    commitment_occurrences as occ, commitments, requests, talk_occurrences, talks, trust_ratings,
+    users,
 };
-use crate::spaces::require_current_member;
+use crate::spaces::{load_space, require_current_member};
 use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use kept_core::account::TimeZone;
@@ -37,21 +37,12 @@ impl Store {
                 - Duration::weeks(i64::from(weeks.saturating_sub(1)));
             let window_start = local_instant(zone, first_monday, NaiveTime::MIN);
 
-            // In joining order, the creator first on a tie (as the space lists its members).
-            let created_by: String = spaces::table
-                .find(space.to_string())
-                .select(spaces::created_by)
-                .first(conn)?;
-            let mut members = memberships::table
-                .filter(memberships::space_id.eq(space.to_string()))
-                .filter(memberships::left_at.is_null())
-                .select((memberships::user_id, memberships::joined_at))
-                .load::<(String, NaiveDateTime)>(conn)?;
-            members.sort_by_key(|(user, joined_at)| (*joined_at, *user != created_by));
-            let partners = members
+            // The partners in the order the space lists its members.
+            let partners: Vec<UserId> = load_space(conn, space)?
+                .members
                 .iter()
-                .map(|(user, _)| parse_id(user))
-                .collect::<StoreResult<Vec<UserId>>>()?;
+                .map(|m| m.user_id)
+                .collect();
 
             // Runs reach back to the first occurrence, so every decided one is read.
             let occurrences = occ::table
@@ -84,28 +75,24 @@ impl Store {
                 ))
                 .load::<(String, NaiveDateTime, String, String)>(conn)?;
             for (id, first, cadence, talk_zone) in accepted {
-                let cadence: Cadence =
-                    serde_json::from_value(serde_json::Value::String(cadence.clone()))
-                        .map_err(|_| StoreError::Internal(format!("talk cadence {cadence:?}")))?;
+                let cadence: Cadence = stored_enum("talk cadence", &cadence)?;
                 let talk_zone = TimeZone::parse(&talk_zone)
                     .map_err(StoreError::Internal)?
                     .tz();
                 let marked = talk_occurrences::table
                     .filter(talk_occurrences::talk_id.eq(&id))
                     .select((talk_occurrences::starts_at, talk_occurrences::outcome))
-                    .load::<(NaiveDateTime, String)>(conn)?;
+                    .load::<(NaiveDateTime, String)>(conn)?
+                    .into_iter()
+                    .map(|(at, outcome)| {
+                        Ok((utc(at), stored_enum::<Outcome>("talk outcome", &outcome)?))
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
                 for start in starts(utc(first), cadence, talk_zone, window_start, now) {
-                    let outcome =
-                        marked
-                            .iter()
-                            .find(|(at, _)| utc(*at) == start)
-                            .map(|(_, outcome)| {
-                                if outcome == "held" {
-                                    Outcome::Held
-                                } else {
-                                    Outcome::Skipped
-                                }
-                            });
+                    let outcome = marked
+                        .iter()
+                        .find(|(at, _)| *at == start)
+                        .map(|(_, outcome)| *outcome);
                     talk_starts.push(TalkStartFact {
                         starts_at: start,
                         outcome,

@@ -3,7 +3,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{parse_id, stored_enum, stored_time, utc};
 use crate::schema::{talk_occurrences as occ, talks, users};
 use crate::spaces::{lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
@@ -15,7 +15,7 @@ use kept_core::talk::{
     AgendaItem, Cadence, MAX_AGENDA_ITEMS, Outcome, TalkFacts, TalkMode, TalkNotes, TalkState,
     TalkTitle, starts,
 };
-use kept_core::{DomainError, Invalid, SpaceId, TalkId, UserId};
+use kept_core::{DomainError, Invalid, SpaceId, TalkId, UserId, name_of};
 use serde::Serialize;
 
 /// How many upcoming starts a talk lists.
@@ -106,18 +106,6 @@ struct TalkRow {
     created_at: NaiveDateTime,
 }
 
-fn enum_from<T: serde::de::DeserializeOwned>(what: &str, stored: &str) -> StoreResult<T> {
-    serde_json::from_value(serde_json::Value::String(stored.to_owned()))
-        .map_err(|_| StoreError::Internal(format!("unknown {what} {stored:?}")))
-}
-
-fn enum_str<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 impl TryFrom<TalkRow> for TalkView {
     type Error = StoreError;
     fn try_from(row: TalkRow) -> StoreResult<Self> {
@@ -126,14 +114,14 @@ impl TryFrom<TalkRow> for TalkView {
             space_id: parse_id(&row.space_id)?,
             proposer_id: parse_id(&row.proposer_id)?,
             title: row.title,
-            mode: enum_from("mode", &row.mode)?,
-            cadence: enum_from("cadence", &row.cadence)?,
+            mode: stored_enum("mode", &row.mode)?,
+            cadence: stored_enum("cadence", &row.cadence)?,
             starts_at: utc(row.starts_at),
             duration_minutes: row.duration_minutes,
             time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
             agenda: serde_json::from_str(&row.agenda)
                 .map_err(|e| StoreError::Internal(format!("stored agenda: {e}")))?,
-            state: enum_from("talk state", &row.state)?,
+            state: stored_enum("talk state", &row.state)?,
             created_at: utc(row.created_at),
         })
     }
@@ -166,13 +154,13 @@ impl Store {
                     talks::space_id.eq(space.to_string()),
                     talks::proposer_id.eq(proposer.to_string()),
                     talks::title.eq(new.title.as_str()),
-                    talks::mode.eq(enum_str(new.mode)),
-                    talks::cadence.eq(enum_str(new.cadence)),
+                    talks::mode.eq(name_of(new.mode)),
+                    talks::cadence.eq(name_of(new.cadence)),
                     talks::starts_at.eq(stored_time(new.starts_at)),
                     talks::duration_minutes.eq(new.duration_minutes),
                     talks::time_zone.eq(zone),
                     talks::agenda.eq(agenda_json(&agenda)?),
-                    talks::state.eq(enum_str(TalkState::Proposed)),
+                    talks::state.eq(name_of(TalkState::Proposed)),
                     talks::created_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
@@ -255,7 +243,7 @@ impl Store {
                 .map(|(starts_at, outcome, notes, marked_by, marked_at)| {
                     Ok(TalkOccurrenceView {
                         starts_at: utc(starts_at),
-                        outcome: enum_from("outcome", &outcome)?,
+                        outcome: stored_enum("outcome", &outcome)?,
                         notes,
                         marked_by: marked_by.as_deref().map(parse_id).transpose()?,
                         marked_at: utc(marked_at),
@@ -290,13 +278,13 @@ impl Store {
             let event = match change {
                 TalkChange::Accept => {
                     diesel::update(target)
-                        .set(talks::state.eq(enum_str(facts.accept(caller)?)))
+                        .set(talks::state.eq(name_of(facts.accept(caller)?)))
                         .execute(conn)?;
                     SpaceEvent::TalkAccepted { talk_id: id }
                 }
                 TalkChange::Decline => {
                     diesel::update(target)
-                        .set(talks::state.eq(enum_str(facts.decline(caller)?)))
+                        .set(talks::state.eq(name_of(facts.decline(caller)?)))
                         .execute(conn)?;
                     SpaceEvent::TalkDeclined { talk_id: id }
                 }
@@ -304,7 +292,7 @@ impl Store {
                     let next = facts.move_to()?;
                     diesel::update(target)
                         .set((
-                            talks::state.eq(enum_str(next)),
+                            talks::state.eq(name_of(next)),
                             talks::starts_at.eq(stored_time(starts_at)),
                             talks::proposer_id.eq(caller.to_string()),
                         ))
@@ -372,7 +360,7 @@ impl Store {
                             occ::talk_id.eq(id.to_string()),
                             occ::space_id.eq(space.to_string()),
                             occ::starts_at.eq(stored_time(starts_at)),
-                            occ::outcome.eq(enum_str(outcome)),
+                            occ::outcome.eq(name_of(outcome)),
                             occ::notes.eq(&notes),
                             occ::marked_by.eq(caller.to_string()),
                             occ::marked_at.eq(stored_time(now)),
