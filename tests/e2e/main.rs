@@ -14,6 +14,7 @@ mod health;
 mod hints;
 mod live;
 mod notes;
+mod openapi;
 mod pairing;
 mod redaction;
 mod requests;

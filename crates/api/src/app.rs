@@ -143,6 +143,7 @@ impl Application {
             help,
             bus,
             going_away: going_away_rx,
+            openapi: openapi_json()?,
         });
 
         let app_state = state.clone();
@@ -212,6 +213,14 @@ impl Application {
 
 /// The access-token key: from config, or on the embedded default a random one kept in
 /// `data.dir/jwt.key` so that sessions survive a restart.
+/// The OpenAPI document of every route, serialised once.
+fn openapi_json() -> Result<Arc<str>, StartError> {
+    crate::openapi::document_of(routes::routes)
+        .to_json()
+        .map(Arc::from)
+        .map_err(|e| StartError::Config(format!("OpenAPI document: {e}")))
+}
+
 fn signing_key(config: &Config) -> Result<String, StartError> {
     let configured = config.auth.jwt_secret.expose();
     if !configured.is_empty() {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod help;
 pub mod json;
 pub mod live;
+pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
 pub mod scheduler;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub bus: Arc<dyn EventBus>,
     /// Turns true when the server is shutting down: sessions close with 1001.
     pub going_away: watch::Receiver<bool>,
+    /// `/api/openapi.json`, built once at start-up from the route registration.
+    pub openapi: Arc<str>,
 }
 
 impl AppState {

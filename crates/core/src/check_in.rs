@@ -11,6 +11,7 @@ pub type CheckInText = Text<2000>;
 /// How one feels, in words a partner can respond to rather than a score to be judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Mood {
     Good,
     Calm,

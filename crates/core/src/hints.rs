@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// What the text is for; some hints only make sense for some kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum HintKind {
     Request,
     Reply,

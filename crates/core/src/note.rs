@@ -11,6 +11,7 @@ pub type NoteText = Text<20_000>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum NoteKind {
     Gratitude,
     Letter,

@@ -14,6 +14,7 @@ pub type RequestText = Text<20_000>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RequestState {
     Open,
     Acknowledged,

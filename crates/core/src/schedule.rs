@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Recurrence {
     /// One occurrence, due at this instant.
     Once {
@@ -25,6 +26,8 @@ pub enum Recurrence {
         at: NaiveTime,
     },
     Weekly {
+        /// Day names: "Mon", "Tue", … (full English names are accepted too).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["Mon", "Thu"])))]
         days: Vec<Weekday>,
         at: NaiveTime,
     },

@@ -68,6 +68,7 @@ impl SpaceState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LeaveMode {
     /// The partner is told that the leaver left.
     Normal,

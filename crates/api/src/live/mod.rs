@@ -7,6 +7,7 @@ mod session;
 
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{Api, Op};
 use crate::routes::{blocking, blocking_mapped, path_id, query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,16 +16,35 @@ use kept_core::SpaceId;
 use kept_store::{StoreError, secret_digest};
 use serde::Deserialize;
 pub use session::LiveOptions;
+use utoipa::IntoParams;
 
 /// 256 bits: the ticket is a bearer secret, if only for a minute.
 const TICKET_BYTES: usize = 32;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
+pub fn routes(api: &mut Api<'_>) {
+    api.post(
         "/spaces/{space_id}/live-ticket",
-        web::post().to(issue_ticket),
+        issue_ticket,
+        Op::new("A single-use ticket (60 s) for opening the live stream")
+            .json(201, "`{ticket, expires_at}`."),
     )
-    .route("/spaces/{space_id}/live", web::get().to(open));
+    .get(
+        "/spaces/{space_id}/live",
+        open,
+        Op::new(
+            "Live stream of the timeline over a websocket (events after `after`, then new ones)",
+        )
+        .public()
+        .query::<OpenQuery>()
+        .empty(
+            101,
+            "Switching to the websocket protocol; each text frame is one event.",
+        )
+        .fails(
+            401,
+            "`invalid_ticket`: missing, unknown, spent, expired or for another space.",
+        ),
+    );
 }
 
 async fn issue_ticket(
@@ -47,8 +67,9 @@ async fn issue_ticket(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct OpenQuery {
     ticket: Option<String>,
     after: Option<i64>,

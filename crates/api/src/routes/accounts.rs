@@ -5,6 +5,7 @@ use super::{blocking, blocking_mapped, client_ip};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
+use crate::openapi::{Api, Op};
 use crate::rate_limit::Door;
 use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -16,25 +17,87 @@ use kept_core::{Invalid, SessionId, UserId};
 use kept_store::accounts::{NewAccount, ProfileChange, UserView};
 use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 const REFRESH_COOKIE: &str = "kept_refresh";
 const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 /// 256 bits: refresh tokens are long-lived bearer secrets.
 const REFRESH_TOKEN_BYTES: usize = 32;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/refresh", web::post().to(refresh))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/logout-all", web::post().to(logout_all))
-        .route("/me", web::get().to(me))
-        .route("/me", web::patch().to(update_me))
-        .route("/help-resources", web::get().to(help_resources));
+pub fn routes(api: &mut Api<'_>) {
+    api.post(
+        "/auth/register",
+        register,
+        Op::new("Create an account and sign in")
+            .public()
+            .rate_limited()
+            .body::<RegisterBody>()
+            .json(
+                201,
+                "The new user and a session's tokens (the refresh token also as a cookie).",
+            )
+            .fails(409, "`email_taken`: an account has this address."),
+    )
+    .post(
+        "/auth/login",
+        login,
+        Op::new("Sign in")
+            .public()
+            .rate_limited()
+            .body::<LoginBody>()
+            .json(
+                200,
+                "Access and refresh tokens (the refresh token also as a cookie).",
+            )
+            .fails(401, "`invalid_credentials`: wrong email or password."),
+    )
+    .post(
+        "/auth/refresh",
+        refresh,
+        Op::new("Trade a refresh token (body or cookie) for new tokens")
+            .public()
+            .optional_body::<RefreshBody>()
+            .json(200, "New tokens; the presented refresh token is spent.")
+            .fails(
+                401,
+                "`invalid_refresh_token`: unknown, spent or revoked (reuse revokes the session).",
+            ),
+    )
+    .post(
+        "/auth/logout",
+        logout,
+        Op::new("Sign this session out").empty(204, "Signed out; the cookie is cleared."),
+    )
+    .post(
+        "/auth/logout-all",
+        logout_all,
+        Op::new("Sign out every session of the caller")
+            .empty(204, "Every session is signed out; the cookie is cleared."),
+    )
+    .get(
+        "/me",
+        me,
+        Op::new("The caller's profile").json(200, "The profile."),
+    )
+    .patch(
+        "/me",
+        update_me,
+        Op::new("Change display name, time zone or check-in times")
+            .body::<ProfileBody>()
+            .json(200, "The changed profile."),
+    )
+    .get(
+        "/help-resources",
+        help_resources,
+        Op::new("Where to find help (configured by the operator)")
+            .public()
+            .json(200, "`{items}`: name, description, url."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Registration)]
 struct RegisterBody {
     email: String,
     password: String,
@@ -42,21 +105,24 @@ struct RegisterBody {
     time_zone: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Login)]
 struct LoginBody {
     email: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Refresh)]
 struct RefreshBody {
     refresh_token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ProfileChange)]
 struct ProfileBody {
     display_name: Option<String>,
     time_zone: Option<String>,

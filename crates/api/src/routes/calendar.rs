@@ -5,6 +5,7 @@
 use super::blocking;
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use kept_core::calendar::render;
@@ -13,10 +14,25 @@ use kept_store::secret_digest;
 /// 256 bits: the feed address is a long-lived bearer secret.
 const TOKEN_BYTES: usize = 32;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me/calendar-token", web::post().to(issue))
-        .route("/me/calendar-token", web::delete().to(revoke))
-        .route("/calendar/{file}", web::get().to(feed));
+pub fn routes(api: &mut Api<'_>) {
+    api.post(
+        "/me/calendar-token",
+        issue,
+        Op::new("Issue (or replace) the caller's secret calendar feed address")
+            .json(201, "`{token, url}`; any earlier address stops working."),
+    )
+    .delete(
+        "/me/calendar-token",
+        revoke,
+        Op::new("Revoke the caller's calendar feed").empty(204, "The feed address stops working."),
+    )
+    .get(
+        "/calendar/{file}",
+        feed,
+        Op::new("iCalendar feed of upcoming talks and the owner's own commitments")
+            .public()
+            .media(200, "text/calendar", "The feed."),
+    );
 }
 
 async fn issue(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {

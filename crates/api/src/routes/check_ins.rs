@@ -4,39 +4,59 @@ use super::{blocking, page_limit, path_id, query, with_hints};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kept_core::check_in::{Mood, NewCheckIn};
 use kept_core::hints::HintKind;
 use kept_core::{CheckInId, SpaceId};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 200;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces/{space_id}/check-ins", web::post().to(create))
-        .route("/spaces/{space_id}/check-ins", web::get().to(list))
-        .route(
-            "/spaces/{space_id}/check-ins/{check_in_id}",
-            web::get().to(get),
-        )
-        .route(
-            "/spaces/{space_id}/check-ins/{check_in_id}",
-            web::delete().to(redact),
-        );
+pub fn routes(api: &mut Api<'_>) {
+    let one = "/spaces/{space_id}/check-ins/{check_in_id}";
+    api.post(
+        "/spaces/{space_id}/check-ins",
+        create,
+        Op::new("Check in")
+            .body::<CreateBody>()
+            .json(201, "The check-in, with `hints` on what was written."),
+    )
+    .get(
+        "/spaces/{space_id}/check-ins",
+        list,
+        Op::new("Check-ins, newest first")
+            .query::<ListQuery>()
+            .json(
+                200,
+                "`{items, next}`: pass `next` as `before` for the older page.",
+            ),
+    )
+    .get(one, get, Op::new("One check-in").json(200, "The check-in."))
+    .delete(
+        one,
+        redact,
+        Op::new("Delete the text of one's own check-in (the fact stays in the timeline)")
+            .empty(204, "The text is gone everywhere.")
+            .fails(403, "`not_the_author`: only its author may delete it."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewCheckIn)]
 struct CreateBody {
     text: String,
     #[serde(default)]
     mood: Option<Mood>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     before: Option<String>,
     limit: Option<i64>,

@@ -6,6 +6,7 @@ use super::{blocking, path_id, with_hints};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use kept_core::commitment::{CommitmentText, Grace, OccurrenceNote, check_recurrence};
@@ -14,25 +15,94 @@ use kept_core::schedule::Recurrence;
 use kept_core::{CommitmentId, Invalid, OccurrenceId, RequestId, SpaceId};
 use kept_store::commitments::{CommitmentTerms, NewCommitment, OccurrenceChange};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// Minutes after the due time an occurrence can still be marked kept, unless asked otherwise.
 const DEFAULT_GRACE_MINUTES: i64 = 60;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn routes(api: &mut Api<'_>) {
     let one = "/spaces/{space_id}/commitments/{commitment_id}";
     let occurrence = "/spaces/{space_id}/commitments/{commitment_id}/occurrences/{occurrence_id}";
-    cfg.route("/spaces/{space_id}/commitments", web::post().to(create))
-        .route("/spaces/{space_id}/commitments", web::get().to(list))
-        .route(one, web::get().to(get))
-        .route(&format!("{one}/renegotiate"), web::post().to(renegotiate))
-        .route(&format!("{one}/retire"), web::post().to(retire))
-        .route(&format!("{occurrence}/kept"), web::post().to(kept))
-        .route(&format!("{occurrence}/confirm"), web::post().to(confirm))
-        .route(&format!("{occurrence}/dispute"), web::post().to(dispute));
+    api.post(
+        "/spaces/{space_id}/commitments",
+        create,
+        Op::new("Make a commitment (once, daily, on weekdays or weekly, in the committer's zone)")
+            .body::<CreateBody>()
+            .json(201, "The commitment, with `hints` on what was written."),
+    )
+    .get(
+        "/spaces/{space_id}/commitments",
+        list,
+        Op::new("Commitments of the space").json(200, "`{items}`."),
+    )
+    .get(
+        one,
+        get,
+        Op::new("One commitment with its occurrences").json(200, "The commitment and occurrences."),
+    )
+    .post(
+        &format!("{one}/renegotiate"),
+        renegotiate,
+        Op::new("Change the terms (a new version; kept history stays)")
+            .body::<TermsBody>()
+            .json(200, "The new version.")
+            .fails(
+                403,
+                "`not_the_committer`: only the committer may renegotiate.",
+            )
+            .fails(409, "`commitment_retired`: it is retired."),
+    )
+    .post(
+        &format!("{one}/retire"),
+        retire,
+        Op::new("Retire the commitment")
+            .json(200, "The retired commitment.")
+            .fails(
+                403,
+                "`not_the_committer`: only the committer may retire it.",
+            )
+            .fails(409, "`commitment_retired`: already retired."),
+    )
+    .post(
+        &format!("{occurrence}/kept"),
+        kept,
+        Op::new("Mark an occurrence kept (the committer, within its window)")
+            .optional_body::<KeptBody>()
+            .json(200, "The occurrence.")
+            .fails(
+                403,
+                "`not_the_committer`: only the committer marks it kept.",
+            )
+            .fails(409, "Not open yet, already past, or already marked."),
+    )
+    .post(
+        &format!("{occurrence}/confirm"),
+        confirm,
+        Op::new("Confirm a kept occurrence (the partner)")
+            .json(200, "The occurrence.")
+            .fails(403, "`not_the_partner`: only the partner confirms.")
+            .fails(
+                409,
+                "The occurrence is not marked kept, or is already answered.",
+            ),
+    )
+    .post(
+        &format!("{occurrence}/dispute"),
+        dispute,
+        Op::new("Dispute a kept occurrence (the partner, with a reason)")
+            .body::<DisputeBody>()
+            .json(200, "The occurrence.")
+            .fails(403, "`not_the_partner`: only the partner disputes.")
+            .fails(
+                409,
+                "The occurrence is not marked kept, or is already answered.",
+            ),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewCommitment)]
 struct CreateBody {
     text: String,
     schedule: Recurrence,
@@ -42,8 +112,9 @@ struct CreateBody {
     request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CommitmentTerms)]
 struct TermsBody {
     #[serde(default)]
     text: Option<String>,
@@ -53,15 +124,17 @@ struct TermsBody {
     grace_minutes: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = KeptNote)]
 struct KeptBody {
     #[serde(default)]
     note: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Dispute)]
 struct DisputeBody {
     reason: String,
 }

@@ -5,14 +5,20 @@
 use super::{blocking, path_id};
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use kept_core::SpaceId;
 use serde_json::json;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces/{space_id}/export", web::get().to(export));
+pub fn routes(api: &mut Api<'_>) {
+    api.get(
+        "/spaces/{space_id}/export",
+        export,
+        Op::new("Everything in the space the caller may see, as one JSON document")
+            .json(200, "The export (served as an attachment)."),
+    );
 }
 
 async fn export(

@@ -3,14 +3,28 @@
 
 use super::blocking;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+pub fn routes(api: &mut Api<'_>) {
+    api.get(
+        "/healthz",
+        healthz,
+        Op::new("Liveness")
+            .public()
+            .json(200, "`{status: \"ok\"}` while the process runs."),
+    )
+    .get(
+        "/readyz",
+        readyz,
+        Op::new("Readiness: database reachable, migrations applied")
+            .public()
+            .json(200, "`{status: \"ready\"}`.")
+            .fails(503, "`unavailable` or `migrations_pending`."),
+    );
 }
 
 async fn healthz() -> HttpResponse {

@@ -4,19 +4,28 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
-use actix_web::{HttpResponse, web};
+use crate::openapi::{Api, Op};
+use actix_web::HttpResponse;
 use kept_core::hints::{HintKind, hints};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// The longest text anything in Kept accepts.
 const MAX_CHARS: usize = 20_000;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/hints", web::post().to(preview));
+pub fn routes(api: &mut Api<'_>) {
+    api.post(
+        "/hints",
+        preview,
+        Op::new("Gentle hints on a text before it is sent")
+            .body::<PreviewBody>()
+            .json(200, "`{items}`: code, message, span."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = HintPreview)]
 struct PreviewBody {
     kind: HintKind,
     text: String,

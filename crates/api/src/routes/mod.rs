@@ -16,28 +16,50 @@ mod talks;
 mod together;
 
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, web};
 use kept_store::{StoreError, StoreResult};
 use std::net::IpAddr;
 
+/// Every route of the service, each served and described in one call (see [`Api`]).
+pub fn routes(api: &mut Api<'_>) {
+    api.group("", "operations", health::routes)
+        .group("", "operations", |api| {
+            api.get(
+                "/api/openapi.json",
+                openapi_document,
+                Op::new("This document: OpenAPI 3.1 of every route the service serves")
+                    .public()
+                    .json(200, "The OpenAPI document."),
+            );
+        })
+        .group("/api/v1", "accounts", accounts::routes)
+        .group("/api/v1", "accounts", calendar::routes)
+        .group("/api/v1", "spaces", spaces::routes)
+        .group("/api/v1", "live", crate::live::routes)
+        .group("/api/v1", "check-ins", check_ins::routes)
+        .group("/api/v1", "requests", requests::routes)
+        .group("/api/v1", "commitments", commitments::routes)
+        .group("/api/v1", "notes", notes::routes)
+        .group("/api/v1", "together", together::routes)
+        .group("/api/v1", "talks", talks::routes)
+        .group("/api/v1", "stats", stats::routes)
+        .group("/api/v1", "spaces", export::routes)
+        .group("/api/v1", "hints", hints::routes);
+}
+
+/// Serves and describes every route on `cfg`; the description is dropped (it was built once at
+/// start-up by [`crate::openapi::document_of`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure).service(
-        web::scope("/api/v1")
-            .configure(accounts::configure)
-            .configure(spaces::configure)
-            .configure(check_ins::configure)
-            .configure(requests::configure)
-            .configure(commitments::configure)
-            .configure(notes::configure)
-            .configure(together::configure)
-            .configure(talks::configure)
-            .configure(stats::configure)
-            .configure(export::configure)
-            .configure(calendar::configure)
-            .configure(hints::configure)
-            .configure(crate::live::configure),
-    );
+    let mut unused = crate::openapi::Document::default();
+    routes(&mut Api::new(cfg, &mut unused));
+}
+
+async fn openapi_document(state: web::Data<AppState>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.openapi.to_string())
 }
 
 /// Every unmatched path answers with the same problem JSON as any other 404.

@@ -6,6 +6,7 @@ use super::{blocking, path_id, query, with_hints};
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -14,19 +15,41 @@ use kept_core::note::{NoteKind, NoteText, check_delivery};
 use kept_core::{Invalid, NoteId, SpaceId};
 use kept_store::notes::NewNote;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces/{space_id}/notes", web::post().to(create))
-        .route("/spaces/{space_id}/notes", web::get().to(list))
-        .route("/spaces/{space_id}/notes/{note_id}", web::get().to(get))
-        .route(
-            "/spaces/{space_id}/notes/{note_id}",
-            web::delete().to(redact),
-        );
+pub fn routes(api: &mut Api<'_>) {
+    let one = "/spaces/{space_id}/notes/{note_id}";
+    api.post(
+        "/spaces/{space_id}/notes",
+        create,
+        Op::new("Leave a gratitude note or a letter (optionally delivered later)")
+            .body::<CreateBody>()
+            .json(201, "The note, with `hints` on what was written."),
+    )
+    .get(
+        "/spaces/{space_id}/notes",
+        list,
+        Op::new("Notes and letters the caller may see")
+            .query::<ListQuery>()
+            .json(200, "`{items}`."),
+    )
+    .get(
+        one,
+        get,
+        Op::new("One note or letter").json(200, "The note."),
+    )
+    .delete(
+        one,
+        redact,
+        Op::new("Delete the text of one's own note (the fact stays in the timeline)")
+            .empty(204, "The text is gone everywhere.")
+            .fails(403, "`not_the_author`: only its author may delete it."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewNote)]
 struct CreateBody {
     kind: NoteKind,
     text: String,
@@ -36,9 +59,11 @@ struct CreateBody {
     in_reply_to: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(inline)]
     kind: Option<NoteKind>,
 }
 

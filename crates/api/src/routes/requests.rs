@@ -6,6 +6,7 @@ use super::{blocking, path_id, query, with_hints};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kept_core::hints::HintKind;
@@ -13,50 +14,83 @@ use kept_core::request::{RequestState, RequestText};
 use kept_core::{RequestId, SpaceId};
 use kept_store::requests::{RequestChange, RequestView};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces/{space_id}/requests", web::post().to(create))
-        .route("/spaces/{space_id}/requests", web::get().to(list))
-        .route(
-            "/spaces/{space_id}/requests/{request_id}",
-            web::get().to(get),
-        )
-        .route(
-            "/spaces/{space_id}/requests/{request_id}/acknowledge",
-            web::post().to(acknowledge),
-        )
-        .route(
-            "/spaces/{space_id}/requests/{request_id}/resolve",
-            web::post().to(resolve),
-        )
-        .route(
-            "/spaces/{space_id}/requests/{request_id}/withdraw",
-            web::post().to(withdraw),
-        );
+pub fn routes(api: &mut Api<'_>) {
+    let one = "/spaces/{space_id}/requests/{request_id}";
+    api.post(
+        "/spaces/{space_id}/requests",
+        create,
+        Op::new("Ask the partner for what one needs")
+            .body::<CreateBody>()
+            .json(201, "The request, with `hints` on what was written."),
+    )
+    .get(
+        "/spaces/{space_id}/requests",
+        list,
+        Op::new("Requests of the space")
+            .query::<ListQuery>()
+            .json(200, "`{items}`."),
+    )
+    .get(one, get, Op::new("One request").json(200, "The request."))
+    .post(
+        &format!("{one}/acknowledge"),
+        acknowledge,
+        Op::new("Acknowledge a request with a reply in one's own words (the partner)")
+            .body::<AcknowledgeBody>()
+            .json(200, "The request, with `hints` on the reply.")
+            .fails(
+                403,
+                "`not_the_partner`: the author cannot acknowledge their own request.",
+            )
+            .fails(409, "The request is not open."),
+    )
+    .post(
+        &format!("{one}/resolve"),
+        resolve,
+        Op::new("Resolve one's request, saying whether one felt heard (the author)")
+            .optional_body::<ResolveBody>()
+            .json(200, "The request.")
+            .fails(403, "`not_the_author`: only the author resolves it.")
+            .fails(409, "The request is already closed."),
+    )
+    .post(
+        &format!("{one}/withdraw"),
+        withdraw,
+        Op::new("Withdraw one's request (the author)")
+            .json(200, "The request.")
+            .fails(403, "`not_the_author`: only the author withdraws it.")
+            .fails(409, "The request is already closed."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewRequest)]
 struct CreateBody {
     text: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Acknowledgement)]
 struct AcknowledgeBody {
     reply: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Resolution)]
 struct ResolveBody {
     #[serde(default)]
     felt_heard: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(inline)]
     state: Option<RequestState>,
 }
 

@@ -6,6 +6,7 @@ use super::{blocking, blocking_mapped, client_ip, page_limit, path_id, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
+use crate::openapi::{Api, Op};
 use crate::rate_limit::Door;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -16,34 +17,73 @@ use kept_core::space::{LeaveMode, SpaceName};
 use kept_core::{InviteId, SpaceId};
 use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// 128 bits, as hex: unguessable, and short enough to read out or paste.
 const INVITE_CODE_BYTES: usize = 16;
 const DEFAULT_PAGE: i64 = 100;
 const MAX_PAGE: i64 = 500;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces", web::post().to(create_space))
-        .route("/spaces", web::get().to(list_spaces))
-        .route("/spaces/{space_id}", web::get().to(get_space))
-        .route("/spaces/{space_id}/invites", web::post().to(create_invite))
-        .route(
-            "/spaces/{space_id}/invites/{code}",
-            web::delete().to(revoke_invite),
-        )
-        .route("/invites/{code}/accept", web::post().to(accept_invite))
-        .route("/spaces/{space_id}/leave", web::post().to(leave))
-        .route("/spaces/{space_id}/events", web::get().to(events));
+pub fn routes(api: &mut Api<'_>) {
+    api.post(
+        "/spaces",
+        create_space,
+        Op::new("Create a space (the caller is its first member)")
+            .body::<CreateSpaceBody>()
+            .json(201, "The space."),
+    )
+    .get("/spaces", list_spaces, Op::new("The caller's spaces").json(200, "`{items}`."))
+    .get("/spaces/{space_id}", get_space, Op::new("One space").json(200, "The space."))
+    .post(
+        "/spaces/{space_id}/invites",
+        create_invite,
+        Op::new("Invite the partner (7 days, single use)")
+            .body::<InviteBody>()
+            .json(201, "`{code, url, expires_at}`.")
+            .fails(409, "`space_full`: the space already has two members."),
+    )
+    .delete(
+        "/spaces/{space_id}/invites/{code}",
+        revoke_invite,
+        Op::new("Revoke an invite").empty(204, "The invite can no longer be used."),
+    )
+    .post(
+        "/invites/{code}/accept",
+        accept_invite,
+        Op::new("Join the space an invite is for")
+            .rate_limited()
+            .json(200, "The space.")
+            .fails(
+                409,
+                "`space_full`, `invite_used`, `invite_expired`, `invite_revoked` or `already_member`.",
+            ),
+    )
+    .post(
+        "/spaces/{space_id}/leave",
+        leave,
+        Op::new("Leave the space; `safety` also signs out everywhere and closes the space")
+            .body::<LeaveBody>()
+            .json(200, "What happened."),
+    )
+    .get(
+        "/spaces/{space_id}/events",
+        events,
+        Op::new("The timeline, oldest first, as the caller may see it")
+            .query::<EventsQuery>()
+            .json(200, "`{items, next}`: pass `next` as `after` for the following page."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewSpace)]
 struct CreateSpaceBody {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewInvite)]
 struct InviteBody {
     #[serde(default)]
     email: Option<String>,
@@ -59,14 +99,16 @@ struct InviteCreated {
     expires_at: DateTime<Utc>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Leaving)]
 struct LeaveBody {
     mode: LeaveMode,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
     after: Option<i64>,
     limit: Option<i64>,

@@ -4,20 +4,29 @@
 use super::{blocking, path_id, query};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kept_core::SpaceId;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 const DEFAULT_WEEKS: u32 = 4;
 const MAX_WEEKS: u32 = 52;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces/{space_id}/stats", web::get().to(stats));
+pub fn routes(api: &mut Api<'_>) {
+    api.get(
+        "/spaces/{space_id}/stats",
+        stats,
+        Op::new("Whether the new behaviour holds, week by week")
+            .query::<StatsQuery>()
+            .json(200, "Per-week figures and runs."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct StatsQuery {
     weeks: Option<u32>,
 }

@@ -6,6 +6,7 @@ use super::{blocking, path_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -16,22 +17,73 @@ use kept_core::talk::{
 use kept_core::{Invalid, SpaceId, TalkId};
 use kept_store::talks::{NewTalk, TalkChange};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn routes(api: &mut Api<'_>) {
     let one = "/spaces/{space_id}/talks/{talk_id}";
-    cfg.route("/talks/agenda-template", web::get().to(template))
-        .route("/spaces/{space_id}/talks", web::post().to(propose))
-        .route("/spaces/{space_id}/talks", web::get().to(list))
-        .route(one, web::get().to(get))
-        .route(&format!("{one}/accept"), web::post().to(accept))
-        .route(&format!("{one}/decline"), web::post().to(decline))
-        .route(&format!("{one}/move"), web::post().to(move_to))
-        .route(&format!("{one}/agenda"), web::post().to(add_agenda))
-        .route(&format!("{one}/occurrences"), web::post().to(mark));
+    api.get(
+        "/talks/agenda-template",
+        template,
+        Op::new("The suggested agenda for a talk").json(200, "`{items}`."),
+    )
+    .post(
+        "/spaces/{space_id}/talks",
+        propose,
+        Op::new("Propose a talk (once or recurring, at a local time)")
+            .body::<ProposeBody>()
+            .json(201, "The talk."),
+    )
+    .get(
+        "/spaces/{space_id}/talks",
+        list,
+        Op::new("Talks of the space, with upcoming times in the caller's zone")
+            .json(200, "`{items}`."),
+    )
+    .get(one, get, Op::new("One talk").json(200, "The talk."))
+    .post(
+        &format!("{one}/accept"),
+        accept,
+        Op::new("Accept a proposed talk (the partner)")
+            .json(200, "The talk.")
+            .fails(403, "`not_the_partner`: the proposer cannot accept.")
+            .fails(409, "The talk is not proposed."),
+    )
+    .post(
+        &format!("{one}/decline"),
+        decline,
+        Op::new("Decline a proposed talk (the partner)")
+            .json(200, "The talk.")
+            .fails(403, "`not_the_partner`: the proposer cannot decline.")
+            .fails(409, "The talk is not proposed."),
+    )
+    .post(
+        &format!("{one}/move"),
+        move_to,
+        Op::new("Move a talk to another time (the partner accepts again)")
+            .body::<MoveBody>()
+            .json(200, "The talk.")
+            .fails(409, "The talk is declined or over."),
+    )
+    .post(
+        &format!("{one}/agenda"),
+        add_agenda,
+        Op::new("Add an agenda item")
+            .body::<AgendaBody>()
+            .json(200, "The talk."),
+    )
+    .post(
+        &format!("{one}/occurrences"),
+        mark,
+        Op::new("Record how one occurrence went: held or skipped")
+            .body::<MarkBody>()
+            .json(200, "The talk.")
+            .fails(409, "No such occurrence, or it is already recorded."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TalkProposal)]
 struct ProposeBody {
     title: String,
     mode: TalkMode,
@@ -46,20 +98,23 @@ struct ProposeBody {
     use_template: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TalkMove)]
 struct MoveBody {
     starts_at: DateTime<Utc>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgendaItem)]
 struct AgendaBody {
     item: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TalkOutcome)]
 struct MarkBody {
     starts_at: DateTime<Utc>,
     outcome: Outcome,

@@ -4,6 +4,7 @@ use super::{blocking, path_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
+use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -11,27 +12,51 @@ use kept_core::activity::ActivityTitle;
 use kept_core::trust::{Score, TrustNote};
 use kept_core::{ActivityId, Invalid, SpaceId};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/spaces/{space_id}/trust", web::post().to(rate))
-        .route("/spaces/{space_id}/trust", web::get().to(ratings))
-        .route("/spaces/{space_id}/activities", web::post().to(plan))
-        .route(
-            "/spaces/{space_id}/activities",
-            web::get().to(list_activities),
-        )
-        .route(
-            "/spaces/{space_id}/activities/{activity_id}",
-            web::get().to(get_activity),
-        )
-        .route(
-            "/spaces/{space_id}/activities/{activity_id}/done",
-            web::post().to(done),
-        );
+pub fn routes(api: &mut Api<'_>) {
+    let one = "/spaces/{space_id}/activities/{activity_id}";
+    api.post(
+        "/spaces/{space_id}/trust",
+        rate,
+        Op::new("Rate today's trust, 1–10, privately or shared (one per local day)")
+            .body::<RateBody>()
+            .json(201, "The rating."),
+    )
+    .get(
+        "/spaces/{space_id}/trust",
+        ratings,
+        Op::new("Trust ratings the caller may see").json(200, "`{items}`."),
+    )
+    .post(
+        "/spaces/{space_id}/activities",
+        plan,
+        Op::new("Plan something to do together")
+            .body::<PlanBody>()
+            .json(201, "The activity."),
+    )
+    .get(
+        "/spaces/{space_id}/activities",
+        list_activities,
+        Op::new("Activities of the space").json(200, "`{items}`."),
+    )
+    .get(
+        one,
+        get_activity,
+        Op::new("One activity").json(200, "The activity."),
+    )
+    .post(
+        &format!("{one}/done"),
+        done,
+        Op::new("Mark an activity done")
+            .json(200, "The activity.")
+            .fails(409, "Already done."),
+    );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TrustRating)]
 struct RateBody {
     score: i64,
     #[serde(default)]
@@ -41,8 +66,9 @@ struct RateBody {
     shared: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ActivityPlan)]
 struct PlanBody {
     title: String,
     #[serde(default)]

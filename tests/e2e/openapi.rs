@@ -1,0 +1,263 @@
+//! `/api/openapi.json` against the running service: it lists every endpoint of the API, each
+//! listed operation is really served (and answers with a status the document gives for it), and
+//! the document is well-formed (every `$ref` resolves, every path parameter is declared).
+
+use kept_tests::{Flavor, expect_json, on_both_databases, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Every endpoint of the API. A route added to the service without being described cannot be
+/// served (registration and description are one call); one described but missing here fails this
+/// test, so the list and the document move together.
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("GET", "/api/openapi.json"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/logout-all"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/register"),
+    ("GET", "/api/v1/calendar/{file}"),
+    ("GET", "/api/v1/help-resources"),
+    ("POST", "/api/v1/hints"),
+    ("POST", "/api/v1/invites/{code}/accept"),
+    ("GET", "/api/v1/me"),
+    ("PATCH", "/api/v1/me"),
+    ("POST", "/api/v1/me/calendar-token"),
+    ("DELETE", "/api/v1/me/calendar-token"),
+    ("GET", "/api/v1/spaces"),
+    ("POST", "/api/v1/spaces"),
+    ("GET", "/api/v1/spaces/{space_id}"),
+    ("GET", "/api/v1/spaces/{space_id}/activities"),
+    ("POST", "/api/v1/spaces/{space_id}/activities"),
+    ("GET", "/api/v1/spaces/{space_id}/activities/{activity_id}"),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/activities/{activity_id}/done",
+    ),
+    ("GET", "/api/v1/spaces/{space_id}/check-ins"),
+    ("POST", "/api/v1/spaces/{space_id}/check-ins"),
+    ("GET", "/api/v1/spaces/{space_id}/check-ins/{check_in_id}"),
+    (
+        "DELETE",
+        "/api/v1/spaces/{space_id}/check-ins/{check_in_id}",
+    ),
+    ("GET", "/api/v1/spaces/{space_id}/commitments"),
+    ("POST", "/api/v1/spaces/{space_id}/commitments"),
+    (
+        "GET",
+        "/api/v1/spaces/{space_id}/commitments/{commitment_id}",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/commitments/{commitment_id}/occurrences/{occurrence_id}/confirm",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/commitments/{commitment_id}/occurrences/{occurrence_id}/dispute",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/commitments/{commitment_id}/occurrences/{occurrence_id}/kept",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/commitments/{commitment_id}/renegotiate",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/commitments/{commitment_id}/retire",
+    ),
+    ("GET", "/api/v1/spaces/{space_id}/events"),
+    ("GET", "/api/v1/spaces/{space_id}/export"),
+    ("POST", "/api/v1/spaces/{space_id}/invites"),
+    ("DELETE", "/api/v1/spaces/{space_id}/invites/{code}"),
+    ("POST", "/api/v1/spaces/{space_id}/leave"),
+    ("GET", "/api/v1/spaces/{space_id}/live"),
+    ("POST", "/api/v1/spaces/{space_id}/live-ticket"),
+    ("GET", "/api/v1/spaces/{space_id}/notes"),
+    ("POST", "/api/v1/spaces/{space_id}/notes"),
+    ("GET", "/api/v1/spaces/{space_id}/notes/{note_id}"),
+    ("DELETE", "/api/v1/spaces/{space_id}/notes/{note_id}"),
+    ("GET", "/api/v1/spaces/{space_id}/requests"),
+    ("POST", "/api/v1/spaces/{space_id}/requests"),
+    ("GET", "/api/v1/spaces/{space_id}/requests/{request_id}"),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/requests/{request_id}/acknowledge",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/requests/{request_id}/resolve",
+    ),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/requests/{request_id}/withdraw",
+    ),
+    ("GET", "/api/v1/spaces/{space_id}/stats"),
+    ("GET", "/api/v1/spaces/{space_id}/talks"),
+    ("POST", "/api/v1/spaces/{space_id}/talks"),
+    ("GET", "/api/v1/spaces/{space_id}/talks/{talk_id}"),
+    ("POST", "/api/v1/spaces/{space_id}/talks/{talk_id}/accept"),
+    ("POST", "/api/v1/spaces/{space_id}/talks/{talk_id}/agenda"),
+    ("POST", "/api/v1/spaces/{space_id}/talks/{talk_id}/decline"),
+    ("POST", "/api/v1/spaces/{space_id}/talks/{talk_id}/move"),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/talks/{talk_id}/occurrences",
+    ),
+    ("GET", "/api/v1/spaces/{space_id}/trust"),
+    ("POST", "/api/v1/spaces/{space_id}/trust"),
+    ("GET", "/api/v1/talks/agenda-template"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+];
+
+async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let document = expect_json(
+        app.client
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(document["openapi"], "3.1.0");
+
+    let listed: BTreeSet<(String, String)> = operations(&document)
+        .map(|(method, path, _)| (method.to_uppercase(), path.to_owned()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = ENDPOINTS
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    assert_eq!(
+        listed.difference(&expected).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "documented but not in the endpoint list"
+    );
+    assert_eq!(
+        expected.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "endpoints missing from the document"
+    );
+
+    // Real values for the parameters a public endpoint checks before anything else.
+    let (ada, _ben, space) = app.paired_space().await;
+    let calendar = expect_json(
+        app.call(
+            Method::POST,
+            "/api/v1/me/calendar-token",
+            Some(&ada.access),
+            None,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let calendar_file = format!("{}.ics", calendar["token"].as_str().unwrap());
+
+    let mut ids = BTreeSet::new();
+    for (method, path, operation) in operations(&document) {
+        let id = operation["operationId"].as_str().expect("operationId");
+        assert!(ids.insert(id.to_owned()), "operationId {id} is unique");
+        for parameter in path_parameters(path) {
+            assert!(
+                operation["parameters"].as_array().is_some_and(|ps| ps
+                    .iter()
+                    .any(|p| p["name"] == parameter && p["in"] == "path")),
+                "{method} {path} declares {{{parameter}}}"
+            );
+        }
+        let public = operation.get("security").is_none();
+
+        // Served: called with no token and no body, a protected operation is refused with 401
+        // (an unrouted path would be a 404), and every answer is one the document gives.
+        let concrete = path
+            .replace("{space_id}", &space)
+            .replace("{file}", &calendar_file)
+            .replace("{code}", "no-such-code")
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "01900000-0000-7000-8000-000000000000"
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = app.call(method.clone(), &concrete, None, None).await;
+        let status = response.status().as_u16();
+        if !public {
+            assert_eq!(status, 401, "{method} {path} is served and needs a token");
+        }
+        assert!(
+            operation["responses"].get(status.to_string()).is_some(),
+            "{method} {path} answered {status}, which its description does not list"
+        );
+    }
+
+    // The check above is meaningful: a path the service does not serve is a plain 404.
+    let unknown = app
+        .call(Method::GET, "/api/v1/no-such-thing", None, None)
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // Every schema reference resolves.
+    let schemas = &document["components"]["schemas"];
+    let mut references = Vec::new();
+    collect_refs(&document, &mut references);
+    assert!(!references.is_empty());
+    for reference in references {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected $ref {reference}"));
+        assert!(schemas.get(name).is_some(), "$ref {reference} resolves");
+    }
+}
+
+/// (method, path, operation) for every operation in the document.
+fn operations(document: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
+    document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .iter()
+                .filter(|(method, _)| {
+                    ["get", "post", "patch", "put", "delete"].contains(&method.as_str())
+                })
+                .map(move |(method, operation)| (method.as_str(), path.as_str(), operation))
+        })
+}
+
+fn path_parameters(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+fn collect_refs<'a>(value: &'a Value, into: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                match (key.as_str(), field) {
+                    ("$ref", Value::String(reference)) => into.push(reference),
+                    _ => collect_refs(field, into),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, into)),
+        _ => {}
+    }
+}
+
+on_both_databases!(the_document_lists_and_serves_every_endpoint);
