@@ -13,6 +13,7 @@ mod four_weeks;
 mod health;
 mod hints;
 mod live;
+mod mail;
 mod notes;
 mod openapi;
 mod pairing;

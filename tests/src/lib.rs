@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 
 pub mod live;
+pub mod mail;
 
 use chrono::{TimeZone, Utc};
 use kept_api::{Application, Config};
@@ -73,6 +74,29 @@ pub async fn spawn_app_with(flavor: Flavor, settings: &[(&str, &str)]) -> Option
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     Some(boot(flavor, db, settings, ManualClock::new(start_time())))
+}
+
+/// Boots the app sending its mail to a fresh SMTP server on loopback; `None` as for
+/// [`spawn_app`].
+pub async fn spawn_app_with_mail(
+    flavor: Flavor,
+    settings: &[(&str, &str)],
+) -> Option<(TestApp, mail::SmtpSink)> {
+    if flavor == Flavor::Postgres && std::env::var("KEPT_TEST_POSTGRES_URL").is_err() {
+        // No database to run on: TestDb prints the notice (or fails under CI).
+        let _skipped = TestDb::new(flavor);
+        return None;
+    }
+    let sink = mail::SmtpSink::start();
+    let url = sink.url();
+    let mut all: Vec<(&str, &str)> = vec![
+        ("KEPT__MAIL__SMTP_URL", url.as_str()),
+        ("KEPT__MAIL__POLL_MILLIS", "25"),
+        ("KEPT__MAIL__TIMEOUT_SECS", "5"),
+    ];
+    all.extend_from_slice(settings);
+    let app = spawn_app_with(flavor, &all).await?;
+    Some((app, sink))
 }
 
 impl TestApp {
@@ -290,6 +314,24 @@ impl TestApp {
             .to_owned();
         expect_json(self.accept(&b, &code).await, StatusCode::OK).await;
         (a, b, space)
+    }
+
+    /// Verifies the person's address with the link from their verification mail.
+    pub async fn verify_email(&self, sink: &mail::SmtpSink, person: &Person) {
+        let mail = sink.expect(&person.email, "Confirm your address").await;
+        let link = mail
+            .link_with("/verify-email?token=")
+            .expect("a verification link");
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        let response = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/verify-email",
+                None,
+                Some(json!({ "token": token })),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
 
     /// Every event of the space the viewer may see.

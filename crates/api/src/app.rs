@@ -13,13 +13,16 @@ use actix_web::{App, HttpServer, web};
 use chrono::Duration;
 use kept_core::Clock;
 use kept_notify::pg_listener::ListenerOptions;
-use kept_notify::{EventBus, Hub, InProcessBus, PostgresBus};
+use kept_notify::{
+    EventBus, Hub, InProcessBus, Mailer, MailerOptions, OutboxWorker, PostgresBus,
+    UnsubscribeLinks, WorkerOptions,
+};
 use kept_store::published::Appended;
 use kept_store::{Backend, DatabaseUrl, PoolOptions, Store};
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,8 +109,14 @@ impl Application {
             Backend::Sqlite => Arc::new(InProcessBus::new()),
         };
         let publish = Arc::clone(&bus);
+        // Commands that append events may have written mail: the outbox worker looks at once.
+        let mail_written = Arc::new(Notify::new());
+        let wake_outbox = Arc::clone(&mail_written);
         let store = Store::open(&url, &options, clock.clone())?.with_commit_hook(Arc::new(
-            move |appended: &[Appended]| publish.published(appended),
+            move |appended: &[Appended]| {
+                publish.published(appended);
+                wake_outbox.notify_one();
+            },
         ));
         let hub = Arc::clone(bus.hub());
         let (going_away, going_away_rx) = watch::channel(false);
@@ -121,6 +130,12 @@ impl Application {
             secret.as_bytes(),
             Duration::minutes(config.auth.access_token_minutes),
         );
+        OutboxWorker::new(
+            store.clone(),
+            mailer(&config, tokens.clone())?,
+            worker_options(&config),
+        )
+        .spawn(mail_written, going_away_rx.clone());
         let help = help::load(&config.help.resources_file).map_err(StartError::Config)?;
         let listener =
             TcpListener::bind(&config.server.bind).map_err(|source| StartError::Bind {
@@ -213,6 +228,36 @@ impl Application {
 
 /// The access-token key: from config, or on the embedded default a random one kept in
 /// `data.dir/jwt.key` so that sessions survive a restart.
+/// The mail transport from `[mail]`; unsubscribe links are signed with the token keys.
+fn mailer(config: &Config, tokens: TokenKeys) -> Result<Mailer, StartError> {
+    let base_url = config.public_url().to_owned();
+    let links_base = base_url.clone();
+    let unsubscribe: UnsubscribeLinks = Arc::new(move |user, kind| {
+        let token = tokens.issue_unsubscribe(user, kind);
+        format!("{links_base}/api/v1/unsubscribe?token={token}")
+    });
+    let options = MailerOptions {
+        smtp_url: config.mail.smtp_url.expose().to_owned(),
+        outbox_dir: config.mail.outbox_dir.clone(),
+        from: config.mail.from.clone(),
+        base_url,
+        pool_size: config.mail.pool_size,
+        timeout: std::time::Duration::from_secs(config.mail.timeout_secs),
+    };
+    Mailer::new(&options, unsubscribe).map_err(|e| StartError::Config(e.to_string()))
+}
+
+fn worker_options(config: &Config) -> WorkerOptions {
+    WorkerOptions {
+        batch: config.mail.batch,
+        max_attempts: config.mail.max_attempts,
+        base_backoff: Duration::seconds(config.mail.retry_base_secs),
+        max_backoff: Duration::seconds(config.mail.retry_max_secs),
+        poll: std::time::Duration::from_millis(config.mail.poll_millis),
+        ..WorkerOptions::default()
+    }
+}
+
 /// The OpenAPI document of every route, serialised once.
 fn openapi_json() -> Result<Arc<str>, StartError> {
     crate::openapi::document_of(routes::routes)

@@ -16,6 +16,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use kept_core::account::Password;
+use kept_core::mail::MailKind;
 use kept_core::{SessionId, UserId};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 const ISSUER: &str = "kept";
 const ACCESS_AUDIENCE: &str = "kept-access";
+const UNSUBSCRIBE_AUDIENCE: &str = "kept-unsubscribe";
 
 /// Hashes a new password with argon2id and a fresh random salt. Slow by design: call it off the
 /// async threads.
@@ -117,7 +119,17 @@ struct AccessClaims {
     exp: i64,
 }
 
-/// Signs and checks access tokens.
+/// What a one-click unsubscribe link carries: who, and which kind of mail. It has no expiry (a
+/// mail read months later must still be able to stop the next one) and does nothing but that.
+#[derive(Debug, Serialize, Deserialize)]
+struct UnsubscribeClaims {
+    sub: UserId,
+    kind: MailKind,
+    iss: String,
+    aud: String,
+}
+
+/// Signs and checks access tokens and unsubscribe links.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
@@ -191,6 +203,35 @@ impl TokenKeys {
             return Err(TokenRefused::Expired);
         }
         Ok((claims.sub, claims.sid))
+    }
+}
+
+impl TokenKeys {
+    /// The token of a one-click unsubscribe link for `user` and `kind`.
+    pub fn issue_unsubscribe(&self, user: UserId, kind: MailKind) -> String {
+        let claims = UnsubscribeClaims {
+            sub: user,
+            kind,
+            iss: ISSUER.into(),
+            aud: UNSUBSCRIBE_AUDIENCE.into(),
+        };
+        // HS256 over a small struct cannot fail; an empty token would simply be refused later.
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .unwrap_or_default()
+    }
+
+    pub fn verify_unsubscribe(&self, token: &str) -> Option<(UserId, MailKind)> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[UNSUBSCRIBE_AUDIENCE]);
+        validation.validate_exp = false;
+        validation.required_spec_claims = ["iss", "aud", "sub"]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+        jsonwebtoken::decode::<UnsubscribeClaims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| (data.claims.sub, data.claims.kind))
     }
 }
 

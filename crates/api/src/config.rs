@@ -76,6 +76,12 @@ pub struct LiveConfig {
 #[serde(deny_unknown_fields)]
 pub struct SchedulerConfig {
     pub tick_millis: u64,
+    /// Minutes before a talk that each partner is reminded (one reminder per entry).
+    pub talk_reminder_minutes: Vec<i64>,
+    /// Minutes before a commitment falls due that the committer is reminded.
+    pub commitment_reminder_minutes: i64,
+    /// Reminders fired per transaction.
+    pub reminder_batch: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -84,6 +90,13 @@ pub struct MailConfig {
     pub from: String,
     pub smtp_url: Secret,
     pub outbox_dir: PathBuf,
+    pub pool_size: u32,
+    pub timeout_secs: u64,
+    pub batch: i64,
+    pub max_attempts: i32,
+    pub retry_base_secs: i64,
+    pub retry_max_secs: i64,
+    pub poll_millis: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

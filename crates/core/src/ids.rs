@@ -72,6 +72,10 @@ typed_id!(
     TalkId,
     /// One held or skipped occurrence of a talk.
     TalkOccurrenceId,
+    /// One mail in the outbox.
+    DeliveryId,
+    /// One scheduled reminder.
+    ReminderId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod hints;
 pub mod ids;
+pub mod mail;
 pub mod note;
 pub mod request;
 pub mod schedule;

@@ -1,11 +1,17 @@
-//! What tells a partner that something happened. Today: the event bus — a doorbell per space
-//! that live sessions wait on, rung in-process after each commit and, with PostgreSQL, by the
-//! NOTIFY of commits made on any instance.
+//! What tells a partner that something happened: the event bus (a doorbell per space that live
+//! sessions wait on, rung in-process after each commit and, with PostgreSQL, by the NOTIFY of
+//! commits made on any instance), and mail: templates, the lettre transport and the outbox
+//! worker that sends what commands wrote to the outbox.
 
 pub mod bus;
 pub mod hub;
+pub mod mailer;
+pub mod outbox_worker;
 pub mod pg_listener;
+pub mod template;
 
 pub use bus::{EventBus, InProcessBus, PostgresBus};
 pub use hub::{Hub, Subscription};
+pub use mailer::{Mailer, MailerOptions, UnsubscribeLinks};
+pub use outbox_worker::{OutboxWorker, WorkerOptions};
 pub use pg_listener::PgListener;

@@ -2,6 +2,7 @@
 //! so it is also the token family: presenting a token that was already rotated means someone
 //! holds a stolen copy, and the whole session is revoked.
 
+use crate::account_tokens::{LinkSecret, send_verification};
 use crate::error::{StoreError, StoreResult, is_unique_violation};
 use crate::rows::{parse_id, stored_time, utc};
 use crate::schema::{refresh_tokens, sessions, users};
@@ -10,6 +11,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::account::{DisplayName, Email, TimeZone};
 use kept_core::check_in::CheckInTimes;
+use kept_core::mail::MailPreferences;
 use kept_core::{DomainError, SessionId, UserId};
 use serde::Serialize;
 
@@ -23,6 +25,7 @@ pub struct UserView {
     pub email_verified: bool,
     /// Local times of day for check-in reminders.
     pub check_in_times: CheckInTimes,
+    pub mail: MailPreferences,
     pub created_at: DateTime<Utc>,
 }
 
@@ -36,6 +39,7 @@ struct UserRow {
     email_verified_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     check_in_times: String,
+    mail_preferences: String,
 }
 
 impl TryFrom<UserRow> for UserView {
@@ -49,6 +53,7 @@ impl TryFrom<UserRow> for UserView {
             email_verified: row.email_verified_at.is_some(),
             check_in_times: serde_json::from_str(&row.check_in_times)
                 .map_err(|e| StoreError::Internal(format!("stored check-in times: {e}")))?,
+            mail: MailPreferences::from_stored(&row.mail_preferences),
             created_at: utc(row.created_at),
         })
     }
@@ -61,6 +66,8 @@ pub struct NewAccount {
     pub password_hash: String,
     pub display_name: DisplayName,
     pub time_zone: TimeZone,
+    /// The link that verifies the address, mailed in the same transaction.
+    pub verification: LinkSecret,
 }
 
 /// A profile edit: `None` leaves the field as it is.
@@ -69,6 +76,8 @@ pub struct ProfileChange {
     pub display_name: Option<DisplayName>,
     pub time_zone: Option<TimeZone>,
     pub check_in_times: Option<CheckInTimes>,
+    /// Fields of [`MailPreferences`] to change (a partial JSON object), merged in the transaction.
+    pub mail: Option<serde_json::Value>,
 }
 
 /// Diesel leaves a `None` field out of the `SET` clause.
@@ -78,6 +87,7 @@ struct ProfileUpdate<'a> {
     display_name: Option<&'a str>,
     time_zone: Option<&'a str>,
     check_in_times: Option<String>,
+    mail_preferences: Option<String>,
     updated_at: NaiveDateTime,
 }
 
@@ -116,6 +126,7 @@ impl Store {
                         StoreError::from(e)
                     }
                 })?;
+            send_verification(conn, id, &account.verification, self.now())?;
             load_user(conn, id)
         })
     }
@@ -236,6 +247,19 @@ impl Store {
     pub fn update_profile(&self, user: UserId, change: ProfileChange) -> StoreResult<UserView> {
         let now = stored_time(self.now());
         self.write(|conn| {
+            let mail_preferences = match &change.mail {
+                Some(fields) => {
+                    let stored: String = users::table
+                        .find(user.to_string())
+                        .select(users::mail_preferences)
+                        .first(conn)?;
+                    let merged = MailPreferences::from_stored(&stored)
+                        .changed_by(fields)
+                        .map_err(DomainError::from)?;
+                    Some(merged.to_stored())
+                }
+                None => None,
+            };
             let update = ProfileUpdate {
                 display_name: change.display_name.as_ref().map(|name| name.as_str()),
                 time_zone: change.time_zone.map(|zone| zone.name()),
@@ -243,6 +267,7 @@ impl Store {
                     .check_in_times
                     .as_ref()
                     .map(|times| serde_json::to_string(times).unwrap_or_else(|_| "[]".into())),
+                mail_preferences,
                 updated_at: now,
             };
             diesel::update(users::table.find(user.to_string()))

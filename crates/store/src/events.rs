@@ -76,7 +76,7 @@ pub(crate) fn append_event(
         .returning(spaces::last_seq)
         .get_result(conn)?;
     let (kind, payload) = event.to_parts();
-    let audience = match audience {
+    let audience_column = match audience {
         Audience::Members => None,
         Audience::Only(user) => Some(user.to_string()),
     };
@@ -87,7 +87,7 @@ pub(crate) fn append_event(
             events::id.eq(EventId::new_at(now).to_string()),
             events::kind.eq(kind),
             events::actor_id.eq(event.shows_actor().then(|| actor.to_string())),
-            events::audience.eq(audience),
+            events::audience.eq(audience_column),
             events::payload.eq(payload),
             events::created_at.eq(stored_time(event.recorded_at(now))),
         ))
@@ -100,6 +100,7 @@ pub(crate) fn append_event(
             .bind::<diesel::sql_types::Text, _>(format!("{space}:{seq}"))
             .execute(pg)?;
     }
+    crate::outbox::mail_about_event(conn, space, actor, audience, event, seq, now)?;
     crate::published::record(space, seq);
     Ok(seq)
 }
@@ -171,6 +172,7 @@ pub(crate) fn visible_events(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::account_tokens::LinkSecret;
     use crate::test_db::{Flavor, TestDb};
     use crate::{PoolOptions, accounts::NewAccount};
     use kept_core::ManualClock;
@@ -184,6 +186,7 @@ mod tests {
             password_hash: "unused".into(),
             display_name: DisplayName::parse("P").unwrap(),
             time_zone: TimeZone::parse("UTC").unwrap(),
+            verification: LinkSecret::from_plain(format!("verify-{email}")),
         };
         store.register(account).unwrap().id
     }
@@ -212,8 +215,9 @@ mod tests {
             .create_space(ada, SpaceName::parse("us").unwrap())
             .unwrap()
             .id;
-        store.create_invite(ada, space, "code", None).unwrap();
-        store.accept_invite(ben, "code").unwrap();
+        let code = LinkSecret::from_plain("code");
+        store.create_invite(ada, space, &code, None).unwrap();
+        store.accept_invite(ben, &code.digest).unwrap();
         let now = store.now();
         store
             .write(|conn| {

@@ -2,6 +2,7 @@
 //! migrations. Every command runs in one transaction that checks membership, asks core what may
 //! happen, writes the rows and appends the event — all of it or none of it.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod calendar;
 pub mod check_ins;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod live;
 pub mod notes;
+pub mod outbox;
 pub mod published;
 pub mod requests;
 pub mod schema;

@@ -12,6 +12,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         check_in_times -> Text,
+        mail_preferences -> Text,
     }
 }
 
@@ -251,6 +252,49 @@ diesel::joinable!(notes -> spaces (space_id));
 diesel::joinable!(commitments -> spaces (space_id));
 diesel::joinable!(commitment_occurrences -> spaces (space_id));
 
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        recipient_id -> Nullable<Text>,
+        to_address -> Text,
+        about_user_id -> Nullable<Text>,
+        template -> Text,
+        kind -> Nullable<Text>,
+        data -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders (id) {
+        id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        space_id -> Nullable<Text>,
+        subject_id -> Text,
+        lead_minutes -> Integer,
+        next_fire_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -270,4 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     talks,
     talk_occurrences,
     calendar_tokens,
+    email_tokens,
+    deliveries,
+    reminders,
 );

@@ -2,9 +2,11 @@
 //! Every write to a space first takes the space's row lock, so that two commands on one space
 //! (two partners accepting the same invite, say) are decided one after the other.
 
+use crate::account_tokens::LinkSecret;
 use crate::accounts::end_all_sessions;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
+use crate::outbox::{Mail, To, enqueue};
 use crate::rows::{parse_id, stored_time, utc};
 use crate::schema::{invites, memberships, spaces, users};
 use crate::{DbConnection, Store};
@@ -42,6 +44,8 @@ pub struct InviteView {
     pub id: InviteId,
     pub space_id: SpaceId,
     pub email: Option<Email>,
+    /// Whether the invite was mailed to `email`.
+    pub mailed: bool,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -83,6 +87,37 @@ const SPACE_COLUMNS: (
 );
 
 /// The space, if `user` is a current member; otherwise `NotFound`, whether or not it exists.
+/// Writes the invite mail if the inviter's address is verified; whether it was written.
+fn mail_invite(
+    conn: &mut DbConnection,
+    inviter: UserId,
+    invite: InviteId,
+    address: &Email,
+    code: &LinkSecret,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let (name, verified) = users::table
+        .find(inviter.to_string())
+        .select((users::display_name, users::email_verified_at.is_not_null()))
+        .first::<(String, bool)>(conn)?;
+    if !verified {
+        return Ok(false);
+    }
+    let mail = Mail {
+        dedupe_key: format!("invite:{invite}"),
+        template: "invite",
+        kind: None,
+        about: Some(inviter),
+        data: serde_json::json!({
+            "inviter": name,
+            "link": format!("/join/{}", code.plain),
+            "expires_on": expires_at.date_naive().to_string(),
+        }),
+    };
+    enqueue(conn, To::Address(address.as_str().to_owned()), mail, now)
+}
+
 pub(crate) fn require_current_member(
     conn: &mut DbConnection,
     user: UserId,
@@ -229,12 +264,14 @@ impl Store {
         })
     }
 
-    /// Records an invite whose secret code hashes to `code_digest`.
+    /// Records an invite (its code stored as a digest). With `email`, the invite is mailed there
+    /// when the inviter's own address is verified (so nobody can use Kept to mail strangers
+    /// from an unproven address).
     pub fn create_invite(
         &self,
         inviter: UserId,
         space: SpaceId,
-        code_digest: &str,
+        code: &LinkSecret,
         email: Option<Email>,
     ) -> StoreResult<InviteView> {
         let now = self.now();
@@ -246,7 +283,7 @@ impl Store {
             diesel::insert_into(invites::table)
                 .values((
                     invites::id.eq(invite.to_string()),
-                    invites::code_hash.eq(code_digest),
+                    invites::code_hash.eq(&code.digest),
                     invites::space_id.eq(space.to_string()),
                     invites::created_by.eq(inviter.to_string()),
                     invites::email.eq(email.as_ref().map(Email::as_str)),
@@ -254,16 +291,23 @@ impl Store {
                     invites::expires_at.eq(stored_time(expires_at)),
                 ))
                 .execute(conn)?;
+            let mailed = match &email {
+                Some(address) => {
+                    mail_invite(conn, inviter, invite, address, code, expires_at, now)?
+                }
+                None => false,
+            };
             let event = SpaceEvent::InviteCreated {
                 invite_id: invite,
                 expires_at,
-                emailed: email.is_some(),
+                emailed: mailed,
             };
             append_event(conn, space, inviter, Audience::Members, &event, now)?;
             Ok(InviteView {
                 id: invite,
                 space_id: space,
                 email,
+                mailed,
                 expires_at,
             })
         })
@@ -386,6 +430,7 @@ impl Store {
             append_event(conn, space, leaver, Audience::Members, &event, now)?;
             if mode == LeaveMode::Safety {
                 end_all_sessions(conn, leaver, now)?;
+                crate::outbox::cancel_mail_of(conn, leaver)?;
             }
             Ok(())
         })

@@ -6,6 +6,7 @@ use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use kept_core::account::{DisplayName, Email, TimeZone};
 use kept_core::space::SpaceName;
 use kept_core::{ManualClock, UserId};
+use kept_store::account_tokens::LinkSecret;
 use kept_store::accounts::NewAccount;
 use kept_store::test_db::{Flavor, TestDb};
 use kept_store::{DbConnection, PoolOptions, Store};
@@ -29,6 +30,7 @@ fn register(store: &Store, email: &str) -> UserId {
             password_hash: "not-a-real-hash".into(),
             display_name: DisplayName::parse("Someone").unwrap(),
             time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+            verification: LinkSecret::from_plain(format!("verify-{email}")),
         })
         .unwrap()
         .id
@@ -52,7 +54,12 @@ fn concurrent_writers_get_gapless_seqs(flavor: Flavor) {
             std::thread::spawn(move || {
                 for i in 0..10 {
                     store
-                        .create_invite(owner, space, &format!("code-{t}-{i}"), None)
+                        .create_invite(
+                            owner,
+                            space,
+                            &LinkSecret::from_plain(format!("code-{t}-{i}")),
+                            None,
+                        )
                         .unwrap();
                 }
             })

@@ -1,6 +1,7 @@
 //! Accounts and sessions: register, log in, refresh (rotating), log out, sign out everywhere,
 //! and the caller's own profile.
 
+use super::account_mail::link_secret;
 use super::{blocking, blocking_mapped, client_ip};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
@@ -128,6 +129,9 @@ struct ProfileBody {
     time_zone: Option<String>,
     /// Local times of day ("08:00:00") for check-in reminders.
     check_in_times: Option<Vec<chrono::NaiveTime>>,
+    /// Mail preferences to change; fields left out stay as they are.
+    #[schema(value_type = Option<kept_core::mail::MailPreferences>)]
+    mail: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -168,6 +172,7 @@ async fn register(
         return Err(invalid.into());
     };
     let password_hash = state.passwords.hash(password).await?;
+    let verification = link_secret()?;
     let store = state.store.clone();
     let user = blocking(move || {
         store.register(NewAccount {
@@ -175,6 +180,7 @@ async fn register(
             password_hash,
             display_name,
             time_zone,
+            verification,
         })
     })
     .await?;
@@ -299,6 +305,7 @@ async fn update_me(
                 display_name,
                 time_zone,
                 check_in_times,
+                mail: body.0.mail,
             },
         )
     })

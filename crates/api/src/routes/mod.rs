@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/v1/…` plus the operational endpoints. Handlers are thin: parse the
 //! request into core types, run one store command off the async threads, shape the answer.
 
+mod account_mail;
 mod accounts;
 mod calendar;
 mod check_ins;
@@ -35,6 +36,7 @@ pub fn routes(api: &mut Api<'_>) {
             );
         })
         .group("/api/v1", "accounts", accounts::routes)
+        .group("/api/v1", "accounts", account_mail::routes)
         .group("/api/v1", "accounts", calendar::routes)
         .group("/api/v1", "spaces", spaces::routes)
         .group("/api/v1", "live", crate::live::routes)

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use kept_core::account::Email;
 use kept_core::space::{LeaveMode, SpaceName};
 use kept_core::{InviteId, SpaceId};
+use kept_store::account_tokens::LinkSecret;
 use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,6 +97,8 @@ struct InviteCreated {
     code: String,
     url: String,
     email: Option<Email>,
+    /// Whether the invite was mailed to `email` (only when the inviter's address is verified).
+    mailed: bool,
     expires_at: DateTime<Utc>,
 }
 
@@ -155,16 +158,18 @@ async fn create_invite(
         .map(|raw| Email::parse(&raw))
         .transpose()
         .map_err(|m| ApiError::invalid_field("email", m))?;
-    let code = random_secret(INVITE_CODE_BYTES)?;
-    let digest = secret_digest(&code);
+    let code = LinkSecret::from_plain(random_secret(INVITE_CODE_BYTES)?);
+    let secret = code.clone();
     let store = state.store.clone();
-    let invite = blocking(move || store.create_invite(caller.user, space, &digest, email)).await?;
+    let invite = blocking(move || store.create_invite(caller.user, space, &secret, email)).await?;
+    let code = code.plain;
     let url = format!("{}/join/{code}", state.config.public_url());
     Ok(HttpResponse::Created().json(InviteCreated {
         id: invite.id,
         code,
         url,
         email: invite.email,
+        mailed: invite.mailed,
         expires_at: invite.expires_at,
     }))
 }

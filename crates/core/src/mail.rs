@@ -1,0 +1,384 @@
+//! What mail a person gets, and when: the kinds of mail one can turn off, each person's
+//! preferences (per kind, quiet hours, quoting), and what a timeline event tells the partner.
+//! Account mail (verification, password reset, an invite) is not a kind: it is asked for by the
+//! person it goes to, so it is always sent, at once.
+
+use crate::event::SpaceEvent;
+use crate::note::NoteKind;
+use crate::schedule::local_instant;
+use crate::{Invalid, SpaceId};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// A kind of mail a person can turn off (and unsubscribe from with one click).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// The partner did something in the space.
+    Activity,
+    TalkReminder,
+    CommitmentReminder,
+    CheckInReminder,
+    /// One's own commitment occurrence was missed.
+    MissedNotice,
+    WeeklySummary,
+}
+
+/// Local hours in which no mail of a [`MailKind`] goes out; mail due then waits for their end.
+/// `start` after `end` spans midnight (22:00–07:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    pub fn contains(&self, local: NaiveTime) -> bool {
+        if self.start <= self.end {
+            self.start <= local && local < self.end
+        } else {
+            local >= self.start || local < self.end
+        }
+    }
+
+    /// When mail due at `now` may go out for someone in `zone`: `now`, or the end of the quiet
+    /// hours `now` falls in (DST-correct: an end time that does not exist that day moves forward).
+    pub fn release(&self, now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+        let local = now.with_timezone(&zone);
+        if !self.contains(local.time()) {
+            return now;
+        }
+        let day = if local.time() < self.end {
+            local.date_naive()
+        } else {
+            local.date_naive() + Duration::days(1)
+        };
+        local_instant(zone, day, self.end).max(now)
+    }
+}
+
+/// A person's mail preferences, as shown and changed in `/me` under `mail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct MailPreferences {
+    pub activity: bool,
+    pub talk_reminders: bool,
+    pub commitment_reminders: bool,
+    pub check_in_reminders: bool,
+    pub missed_notices: bool,
+    /// Off unless asked for.
+    pub weekly_summary: bool,
+    /// Quote the partner's words in activity mail (off: mail says only *that* something happened).
+    pub quote_text: bool,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+impl Default for MailPreferences {
+    fn default() -> Self {
+        MailPreferences {
+            activity: true,
+            talk_reminders: true,
+            commitment_reminders: true,
+            check_in_reminders: true,
+            missed_notices: true,
+            weekly_summary: false,
+            quote_text: false,
+            quiet_hours: None,
+        }
+    }
+}
+
+impl MailPreferences {
+    /// The stored form; anything unreadable counts as the defaults (never as "mail everything
+    /// off", never as an error that would stop a command).
+    pub fn from_stored(raw: &str) -> Self {
+        serde_json::from_str(raw).unwrap_or_default()
+    }
+
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// These preferences with the fields of `change` (a partial JSON object) applied.
+    pub fn changed_by(&self, change: &serde_json::Value) -> Result<Self, Invalid> {
+        let mut merged = serde_json::to_value(self).unwrap_or_default();
+        match (merged.as_object_mut(), change.as_object()) {
+            (Some(fields), Some(changes)) => {
+                for (key, value) in changes {
+                    fields.insert(key.clone(), value.clone());
+                }
+            }
+            _ => return Err(Invalid::field("mail", "must be an object")),
+        }
+        serde_json::from_value(merged).map_err(|e| Invalid::field("mail", e.to_string()))
+    }
+
+    pub fn allows(&self, kind: MailKind) -> bool {
+        *self.flag(kind)
+    }
+
+    pub fn turn_off(&mut self, kind: MailKind) {
+        *self.flag_mut(kind) = false;
+    }
+
+    fn flag(&self, kind: MailKind) -> &bool {
+        match kind {
+            MailKind::Activity => &self.activity,
+            MailKind::TalkReminder => &self.talk_reminders,
+            MailKind::CommitmentReminder => &self.commitment_reminders,
+            MailKind::CheckInReminder => &self.check_in_reminders,
+            MailKind::MissedNotice => &self.missed_notices,
+            MailKind::WeeklySummary => &self.weekly_summary,
+        }
+    }
+
+    fn flag_mut(&mut self, kind: MailKind) -> &mut bool {
+        match kind {
+            MailKind::Activity => &mut self.activity,
+            MailKind::TalkReminder => &mut self.talk_reminders,
+            MailKind::CommitmentReminder => &mut self.commitment_reminders,
+            MailKind::CheckInReminder => &mut self.check_in_reminders,
+            MailKind::MissedNotice => &mut self.missed_notices,
+            MailKind::WeeklySummary => &mut self.weekly_summary,
+        }
+    }
+
+    /// When mail of `kind` due at `now` may go out.
+    pub fn release(&self, now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+        self.quiet_hours
+            .map_or(now, |quiet| quiet.release(now, zone))
+    }
+}
+
+/// What an event tells the partner by mail: a sentence about what happened, where to see it,
+/// and the private words involved (quoted only when the recipient allows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityMail {
+    /// Completes "<partner's name> …", or stands alone when `names_actor` is false.
+    pub what: &'static str,
+    pub names_actor: bool,
+    /// Path in the app, under `server.public_url`.
+    pub link: String,
+    pub private_text: Option<String>,
+}
+
+impl ActivityMail {
+    /// The mail the partner gets for `event`, if it is one of the things worth a mail.
+    pub fn for_event(space: SpaceId, event: &SpaceEvent) -> Option<Self> {
+        let at = |path: String| format!("/spaces/{space}{path}");
+        let (what, link, private_text) = match event {
+            SpaceEvent::RequestCreated { request_id, text } => (
+                "asked you for something they need",
+                at(format!("/requests/{request_id}")),
+                Some(text.clone()),
+            ),
+            SpaceEvent::TalkProposed { talk_id, title, .. } => (
+                "proposed a talk",
+                at(format!("/talks/{talk_id}")),
+                Some(title.clone()),
+            ),
+            SpaceEvent::TalkAccepted { talk_id } => {
+                ("accepted your talk", at(format!("/talks/{talk_id}")), None)
+            }
+            SpaceEvent::TalkMoved { talk_id, .. } => (
+                "proposed another time for a talk",
+                at(format!("/talks/{talk_id}")),
+                None,
+            ),
+            SpaceEvent::CommitmentCreated {
+                commitment_id,
+                text,
+                ..
+            } => (
+                "made you a commitment",
+                at(format!("/commitments/{commitment_id}")),
+                Some(text.clone()),
+            ),
+            SpaceEvent::OccurrenceKept {
+                commitment_id,
+                note,
+                ..
+            } => (
+                "marked a commitment kept; you can confirm it",
+                at(format!("/commitments/{commitment_id}")),
+                note.clone(),
+            ),
+            SpaceEvent::OccurrenceDisputed {
+                commitment_id,
+                reason,
+                ..
+            } => (
+                "disputed that a commitment was kept",
+                at(format!("/commitments/{commitment_id}")),
+                Some(reason.clone()),
+            ),
+            SpaceEvent::OccurrenceMissed { commitment_id, .. } => {
+                return Some(ActivityMail {
+                    what: "A commitment made to you was missed.",
+                    names_actor: false,
+                    link: at(format!("/commitments/{commitment_id}")),
+                    private_text: None,
+                });
+            }
+            SpaceEvent::NoteDelivered {
+                note_id,
+                kind,
+                text,
+                ..
+            } => (
+                match kind {
+                    NoteKind::Gratitude => "left you a gratitude note",
+                    NoteKind::Letter => "wrote you a letter",
+                },
+                at(format!("/notes/{note_id}")),
+                Some(text.clone()),
+            ),
+            SpaceEvent::MemberLeft { .. } => ("left the space", at(String::new()), None),
+            // A safety exit: that the space is closed, nothing of who, why or when.
+            SpaceEvent::SpaceClosed {} => {
+                return Some(ActivityMail {
+                    what: "Your shared space was closed.",
+                    names_actor: false,
+                    link: "/spaces".to_owned(),
+                    private_text: None,
+                });
+            }
+            _ => return None,
+        };
+        Some(ActivityMail {
+            what,
+            names_actor: true,
+            link,
+            private_text,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn quiet(start: (u32, u32), end: (u32, u32)) -> QuietHours {
+        QuietHours {
+            start: NaiveTime::from_hms_opt(start.0, start.1, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(end.0, end.1, 0).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn quiet_hours_spanning_midnight_hold_mail_until_morning() {
+        let night = quiet((22, 0), (7, 0));
+        let berlin = chrono_tz::Europe::Berlin;
+        // 23:30 in Berlin (winter, UTC+1) → 07:00 the next morning.
+        assert_eq!(
+            night.release(utc(2026, 1, 14, 22, 30), berlin),
+            utc(2026, 1, 15, 6, 0)
+        );
+        // 03:00 → 07:00 the same day.
+        assert_eq!(
+            night.release(utc(2026, 1, 15, 2, 0), berlin),
+            utc(2026, 1, 15, 6, 0)
+        );
+        // 12:00 is not quiet: at once.
+        assert_eq!(
+            night.release(utc(2026, 1, 15, 11, 0), berlin),
+            utc(2026, 1, 15, 11, 0)
+        );
+        // The edges: 22:00 is quiet, 07:00 is not.
+        assert!(night.contains(NaiveTime::from_hms_opt(22, 0, 0).unwrap_or_default()));
+        assert!(!night.contains(NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default()));
+    }
+
+    #[test]
+    fn quiet_hours_within_a_day() {
+        let afternoon = quiet((13, 0), (15, 0));
+        let kolkata = chrono_tz::Asia::Kolkata; // UTC+05:30, no DST
+        assert_eq!(
+            afternoon.release(utc(2026, 6, 1, 8, 0), kolkata), // 13:30 local
+            utc(2026, 6, 1, 9, 30)                             // 15:00 local
+        );
+        assert_eq!(
+            afternoon.release(utc(2026, 6, 1, 10, 0), kolkata),
+            utc(2026, 6, 1, 10, 0)
+        );
+    }
+
+    #[test]
+    fn quiet_hours_across_dst_changes() {
+        // New York springs forward on 8 March 2026 at 02:00 → 03:00. Quiet 22:00–02:30: the end
+        // does not exist that night and moves forward to 03:30 EDT (07:30 UTC).
+        let new_york = chrono_tz::America::New_York;
+        let odd = quiet((22, 0), (2, 30));
+        assert_eq!(
+            odd.release(utc(2026, 3, 8, 4, 0), new_york), // 23:00 EST on the 7th
+            utc(2026, 3, 8, 7, 30)
+        );
+        // Sydney falls back on 5 April 2026 at 03:00 → 02:00; 22:00–07:00 ends at 07:00 AEST.
+        let sydney = chrono_tz::Australia::Sydney;
+        let night = quiet((22, 0), (7, 0));
+        assert_eq!(
+            night.release(utc(2026, 4, 4, 12, 0), sydney), // 23:00 AEDT on the 4th
+            utc(2026, 4, 4, 21, 0)                         // 07:00 AEST on the 5th
+        );
+        // Berlin springs forward on 29 March 2026: 07:00 is 05:00 UTC after the change.
+        assert_eq!(
+            night.release(utc(2026, 3, 28, 22, 0), chrono_tz::Europe::Berlin),
+            utc(2026, 3, 29, 5, 0)
+        );
+    }
+
+    #[test]
+    fn preferences_change_field_by_field_and_reject_unknown_fields() {
+        let defaults = MailPreferences::default();
+        assert!(defaults.allows(MailKind::Activity));
+        assert!(!defaults.allows(MailKind::WeeklySummary));
+        let changed = defaults
+            .changed_by(&serde_json::json!({"weekly_summary": true, "quiet_hours": {"start": "22:00:00", "end": "07:00:00"}}))
+            .unwrap_or_default();
+        assert!(changed.allows(MailKind::WeeklySummary));
+        assert!(changed.allows(MailKind::Activity));
+        assert_eq!(changed.quiet_hours, Some(quiet((22, 0), (7, 0))));
+        assert!(
+            defaults
+                .changed_by(&serde_json::json!({"carrier_pigeon": true}))
+                .is_err()
+        );
+        assert!(
+            defaults
+                .changed_by(&serde_json::json!({"activity": "yes"}))
+                .is_err()
+        );
+        assert!(defaults.changed_by(&serde_json::json!([1])).is_err());
+        assert_eq!(MailPreferences::from_stored("not json"), defaults);
+        assert_eq!(MailPreferences::from_stored(&changed.to_stored()), changed);
+        let mut off = defaults;
+        off.turn_off(MailKind::CheckInReminder);
+        assert!(!off.allows(MailKind::CheckInReminder));
+    }
+
+    #[test]
+    fn a_safety_exit_mails_only_that_the_space_closed() {
+        let space = SpaceId::new_at(Utc::now());
+        let mail = ActivityMail::for_event(space, &SpaceEvent::SpaceClosed {});
+        assert!(
+            mail.as_ref()
+                .is_some_and(|m| !m.names_actor && m.private_text.is_none())
+        );
+        let quiet_event = SpaceEvent::ActivityDone {
+            activity_id: crate::ActivityId::new_at(Utc::now()),
+        };
+        assert_eq!(ActivityMail::for_event(space, &quiet_event), None);
+    }
+}

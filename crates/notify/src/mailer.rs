@@ -1,0 +1,337 @@
+//! Turning an outbox row into a message and sending it: the templates (subject, text and HTML
+//! parts under `templates/`, compiled in), the headers (a `Message-ID` derived from the dedupe
+//! key, RFC 8058 one-click unsubscribe), and the transport: pooled SMTP, or `.eml` files in a
+//! directory for the embedded default.
+
+use crate::template::{Escape, RenderError, render};
+use kept_core::UserId;
+use kept_core::mail::MailKind;
+use kept_store::outbox::ClaimedDelivery;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One template: subject, plain text, HTML.
+struct Template {
+    name: &'static str,
+    subject: &'static str,
+    text: &'static str,
+    html: &'static str,
+}
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(Template {
+            name: $name,
+            subject: include_str!(concat!("../templates/", $name, ".subject.txt")),
+            text: include_str!(concat!("../templates/", $name, ".txt")),
+            html: include_str!(concat!("../templates/", $name, ".html")),
+        }),*]
+    };
+}
+
+const TEMPLATES: &[Template] = templates![
+    "verify_email",
+    "password_reset",
+    "invite",
+    "activity",
+    "missed_notice",
+    "reminder",
+    "weekly_summary",
+];
+const LAYOUT_TEXT: &str = include_str!("../templates/layout.txt");
+const LAYOUT_HTML: &str = include_str!("../templates/layout.html");
+
+/// The names of every template (for tests that render each one).
+pub fn template_names() -> impl Iterator<Item = &'static str> {
+    TEMPLATES.iter().map(|t| t.name)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("no template named `{0}`")]
+    UnknownTemplate(String),
+    #[error("template: {0}")]
+    Render(#[from] RenderError),
+    #[error("address: {0}")]
+    Address(String),
+    #[error("message: {0}")]
+    Build(String),
+    #[error("sending: {0}")]
+    Send(String),
+    #[error("mail transport: {0}")]
+    Config(String),
+}
+
+impl MailError {
+    /// Whether trying again later may help (a server down) or not (a broken template or address).
+    pub fn is_permanent(&self) -> bool {
+        !matches!(self, MailError::Send(_))
+    }
+}
+
+/// A rendered mail, before it gets its headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders template `name` with `data` (which must hold `base_url`, and `unsubscribe_url` for
+/// mail one can unsubscribe from).
+pub fn compose(name: &str, data: &Value) -> Result<Rendered, MailError> {
+    let template = TEMPLATES
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| MailError::UnknownTemplate(name.to_owned()))?;
+    let subject = render(template.subject, data, Escape::Text)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let in_layout = |layout: &str, content: String| {
+        let mut frame = data.clone();
+        if let Some(fields) = frame.as_object_mut() {
+            fields.insert("content".to_owned(), Value::String(content));
+        }
+        (frame, layout.to_owned())
+    };
+    let (frame, layout) = in_layout(LAYOUT_TEXT, render(template.text, data, Escape::Text)?);
+    let text = render(&layout, &frame, Escape::Text)?;
+    let (frame, layout) = in_layout(LAYOUT_HTML, render(template.html, data, Escape::Html)?);
+    let html = render(&layout, &frame, Escape::Html)?;
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// `List-Unsubscribe: <url>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.trim_matches(['<', '>']).to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// Makes the one-click unsubscribe URL for a person and a kind of mail (a signed token, so it
+/// works without signing in).
+pub type UnsubscribeLinks = Arc<dyn Fn(UserId, MailKind) -> String + Send + Sync>;
+
+/// Where mail goes.
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// Settings for [`Mailer::new`].
+#[derive(Debug, Clone)]
+pub struct MailerOptions {
+    /// Empty: write `.eml` files into `outbox_dir`.
+    pub smtp_url: String,
+    pub outbox_dir: PathBuf,
+    pub from: String,
+    /// Links start with this (`server.public_url`).
+    pub base_url: String,
+    /// Open SMTP connections kept for reuse; 0 opens one connection per mail.
+    pub pool_size: u32,
+    pub timeout: Duration,
+}
+
+/// Renders and sends deliveries.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    message_id_domain: String,
+    base_url: String,
+    unsubscribe: UnsubscribeLinks,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let transport = match self.transport {
+            Transport::Smtp(_) => "smtp",
+            Transport::Files(_) => "files",
+        };
+        f.debug_struct("Mailer")
+            .field("transport", &transport)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    pub fn new(options: &MailerOptions, unsubscribe: UnsubscribeLinks) -> Result<Self, MailError> {
+        let from: Mailbox = options
+            .from
+            .parse()
+            .map_err(|e| MailError::Config(format!("mail.from: {e}")))?;
+        let transport = if options.smtp_url.is_empty() {
+            std::fs::create_dir_all(&options.outbox_dir)
+                .map_err(|e| MailError::Config(format!("{}: {e}", options.outbox_dir.display())))?;
+            Transport::Files(AsyncFileTransport::new(&options.outbox_dir))
+        } else {
+            let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&options.smtp_url)
+                .map_err(|e| MailError::Config(format!("mail.smtp_url: {e}")))?
+                .timeout(Some(options.timeout));
+            let builder = if options.pool_size == 0 {
+                builder
+            } else {
+                builder.pool_config(PoolConfig::new().max_size(options.pool_size))
+            };
+            Transport::Smtp(builder.build())
+        };
+        let message_id_domain = from.email.domain().to_owned();
+        Ok(Mailer {
+            transport,
+            from,
+            message_id_domain,
+            base_url: options.base_url.trim_end_matches('/').to_owned(),
+            unsubscribe,
+        })
+    }
+
+    /// The stable `Message-ID` of the mail with `dedupe_key`: a resend after a crash is
+    /// recognisably the same message.
+    pub fn message_id(&self, dedupe_key: &str) -> String {
+        let digest = Sha256::digest(dedupe_key.as_bytes());
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("<{hex}@{}>", self.message_id_domain)
+    }
+
+    /// Renders `delivery` into a complete message.
+    pub fn message(&self, delivery: &ClaimedDelivery) -> Result<Message, MailError> {
+        let mut data = delivery.data.clone();
+        let unsubscribe = match (delivery.recipient, delivery.kind) {
+            (Some(user), Some(kind)) => Some((self.unsubscribe)(user, kind)),
+            _ => None,
+        };
+        if let Some(fields) = data.as_object_mut() {
+            fields.insert("base_url".to_owned(), Value::from(self.base_url.clone()));
+            if let Some(url) = &unsubscribe {
+                fields.insert("unsubscribe_url".to_owned(), Value::from(url.clone()));
+            }
+        }
+        let rendered = compose(&delivery.template, &data)?;
+        let to: Mailbox = delivery
+            .to_address
+            .parse()
+            .map_err(|e| MailError::Address(format!("{}: {e}", delivery.to_address)))?;
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(rendered.subject)
+            .message_id(Some(self.message_id(&delivery.dedupe_key)));
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(url))
+                .header(ListUnsubscribePost);
+        }
+        builder
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
+    /// Renders and sends one delivery.
+    pub async fn send(&self, delivery: &ClaimedDelivery) -> Result<(), MailError> {
+        let message = self.message(delivery)?;
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| MailError::Send(e.to_string())),
+            Transport::Files(files) => files
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| MailError::Send(e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_template_renders_with_its_data() {
+        let samples = json!({
+            "verify_email": {"link": "/verify-email?token=t"},
+            "password_reset": {"link": "/reset-password?token=t"},
+            "invite": {"inviter": "Ada", "link": "/join/c", "expires_on": "2026-12-03"},
+            "activity": {"actor": "Ben", "what": "made you a commitment", "link": "/spaces/s", "quote": "x"},
+            "missed_notice": {"link": "/spaces/s/commitments/c"},
+            "reminder": {"what": "Your talk", "when": "tomorrow at 18:00", "link": "/spaces/s"},
+            "weekly_summary": {"week": "2026-11-23", "kept": 5, "missed": 1, "talks_held": 1, "requests_acknowledged": 2, "link": "/spaces/s"},
+        });
+        for name in template_names() {
+            let mut data = samples[name].clone();
+            data["name"] = json!("Ada & co");
+            data["base_url"] = json!("https://kept.example");
+            let rendered = compose(name, &data).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!rendered.subject.is_empty() && !rendered.subject.contains('\n'));
+            assert!(rendered.text.contains("https://kept.example/"), "{name}");
+            assert!(
+                rendered.html.contains("href=\"https://kept.example/"),
+                "{name}"
+            );
+            assert!(!rendered.text.contains("unsubscribe") && !rendered.html.contains("Stop this"));
+            if name != "invite" {
+                assert!(
+                    rendered.html.contains("Ada &amp; co"),
+                    "{name} escapes HTML"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn missing_data_is_an_error_not_a_blank() {
+        assert!(matches!(
+            compose("reminder", &json!({"name": "Ada", "base_url": "x"})),
+            Err(MailError::Render(RenderError::Missing(_)))
+        ));
+        assert!(matches!(
+            compose("nope", &json!({})),
+            Err(MailError::UnknownTemplate(_))
+        ));
+    }
+}

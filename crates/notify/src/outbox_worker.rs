@@ -1,0 +1,169 @@
+//! The outbox worker: claims due deliveries, sends them concurrently through the [`Mailer`], and
+//! records each outcome. A failed send is retried with exponential backoff and jitter until the
+//! attempt limit, then marked `failed` with its last error. Several instances may run it at once:
+//! claims are leased rows, so no two workers hold the same mail.
+
+use crate::mailer::{MailError, Mailer};
+use chrono::Duration as Span;
+use kept_store::Store;
+use kept_store::outbox::ClaimedDelivery;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Deliveries claimed (and sent concurrently) per round.
+    pub batch: i64,
+    /// How long a claim holds before another worker may take the mail.
+    pub lease: Span,
+    /// Attempts before a delivery is marked failed.
+    pub max_attempts: i32,
+    /// Delay before the first retry; doubled per attempt, up to `max_backoff`.
+    pub base_backoff: Span,
+    pub max_backoff: Span,
+    /// How often to look for due mail when nothing rings.
+    pub poll: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            batch: 32,
+            lease: Span::minutes(5),
+            max_attempts: 8,
+            base_backoff: Span::seconds(30),
+            max_backoff: Span::hours(1),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// The worker; [`OutboxWorker::spawn`] runs it until `stop` turns true.
+#[derive(Debug, Clone)]
+pub struct OutboxWorker {
+    store: Store,
+    mailer: Mailer,
+    options: WorkerOptions,
+}
+
+impl OutboxWorker {
+    pub fn new(store: Store, mailer: Mailer, options: WorkerOptions) -> Self {
+        OutboxWorker {
+            store,
+            mailer,
+            options,
+        }
+    }
+
+    /// Runs rounds until `stop` turns true: at once when `wake` is notified (a command wrote
+    /// mail), otherwise every `poll`.
+    pub fn spawn(self, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+        tokio::spawn(async move {
+            loop {
+                match self.round().await {
+                    // A full batch: more may be waiting.
+                    Ok(report) if report.sent + report.retrying + report.failed > 0 => continue,
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "outbox round failed; retrying"),
+                }
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(self.options.poll) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Claims one batch of due mail and sends it; returns what happened.
+    pub async fn round(&self) -> Result<RoundReport, kept_store::StoreError> {
+        let store = self.store.clone();
+        let (batch, lease) = (self.options.batch, self.options.lease);
+        let claimed = tokio::task::spawn_blocking(move || store.claim_deliveries(batch, lease))
+            .await
+            .map_err(|e| kept_store::StoreError::Internal(e.to_string()))??;
+        let mut sends = JoinSet::new();
+        for delivery in claimed {
+            let mailer = self.mailer.clone();
+            sends.spawn(async move {
+                let outcome = mailer.send(&delivery).await;
+                (delivery, outcome)
+            });
+        }
+        let mut report = RoundReport::default();
+        while let Some(joined) = sends.join_next().await {
+            let Ok((delivery, outcome)) = joined else {
+                continue; // A panicked send: its lease runs out and it comes back.
+            };
+            self.settle(&delivery, outcome, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn settle(
+        &self,
+        delivery: &ClaimedDelivery,
+        outcome: Result<(), MailError>,
+        report: &mut RoundReport,
+    ) -> Result<(), kept_store::StoreError> {
+        let store = self.store.clone();
+        let id = delivery.id.clone();
+        let retry_at = match &outcome {
+            Ok(()) => None,
+            Err(error)
+                if error.is_permanent() || delivery.attempts >= self.options.max_attempts =>
+            {
+                None
+            }
+            Err(_) => Some(store.now() + self.backoff(delivery)),
+        };
+        match &outcome {
+            Ok(()) => report.sent += 1,
+            Err(_) if retry_at.is_some() => report.retrying += 1,
+            Err(_) => report.failed += 1,
+        }
+        if let Err(error) = &outcome {
+            tracing::warn!(
+                delivery = %delivery.id,
+                template = %delivery.template,
+                attempts = delivery.attempts,
+                %error,
+                "mail not sent"
+            );
+        }
+        let error = outcome.err().map(|e| e.to_string());
+        tokio::task::spawn_blocking(move || match error {
+            None => store.delivery_sent(&id),
+            Some(error) => store.delivery_failed(&id, &error, retry_at),
+        })
+        .await
+        .map_err(|e| kept_store::StoreError::Internal(e.to_string()))?
+    }
+
+    /// base · 2^(attempts−1), capped, times a jitter in [0.5, 1.5) so that mail that failed
+    /// together does not retry together.
+    fn backoff(&self, delivery: &ClaimedDelivery) -> Span {
+        let exponent = u32::try_from(delivery.attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(0);
+        let base = self.options.base_backoff.num_milliseconds().max(1);
+        let raw = base.saturating_mul(1_i64 << exponent);
+        let capped = raw.min(self.options.max_backoff.num_milliseconds());
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write(delivery.id.as_bytes());
+        let jitter = 0.5 + (hasher.finish() % 1000) as f64 / 1000.0;
+        Span::milliseconds((capped as f64 * jitter) as i64)
+    }
+}
