@@ -175,6 +175,15 @@ pub enum SpaceEvent {
     CheckInRedacted { check_in_id: CheckInId },
     #[serde(rename = "note.redacted")]
     NoteRedacted { note_id: NoteId },
+    /// A reminder came due (shown to whom it reminds; a talk reminds both).
+    #[serde(rename = "reminder.due")]
+    ReminderDue {
+        reminder: crate::reminder::ReminderKind,
+        /// The talk or commitment it is about; the person, for check-ins and summaries.
+        subject_id: String,
+        /// The occurrence: a talk's start, a commitment's due time, the check-in time.
+        occurrence: DateTime<Utc>,
+    },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},
@@ -198,7 +207,10 @@ impl SpaceEvent {
 
     /// Whether the acting member's id belongs on the event. A safety exit names no one.
     pub fn shows_actor(&self) -> bool {
-        !matches!(self, Self::SpaceClosed {} | Self::OccurrenceMissed { .. })
+        !matches!(
+            self,
+            Self::SpaceClosed {} | Self::OccurrenceMissed { .. } | Self::ReminderDue { .. }
+        )
     }
 
     /// The time recorded with the event. A safety exit keeps only the day, so that the partner

@@ -15,6 +15,7 @@ pub mod hints;
 pub mod ids;
 pub mod mail;
 pub mod note;
+pub mod reminder;
 pub mod request;
 pub mod schedule;
 pub mod space;

@@ -88,9 +88,14 @@ pub fn local_instant(zone: Tz, day: NaiveDate, time: NaiveTime) -> DateTime<Utc>
         LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
         // Spring: this time is skipped. Read it with the offset in force just before the gap,
         // which lands as far after the gap as the time was into it (02:30 → 03:30).
+        // (The wall clock three hours earlier is before the gap; read as local time, not as
+        // UTC, which for zones far east of UTC would land after it.)
         LocalResult::None => {
-            let before_gap = zone.from_utc_datetime(&(local - Duration::hours(3)));
-            let offset = chrono::Offset::fix(before_gap.offset());
+            let offset = zone
+                .offset_from_local_datetime(&(local - Duration::hours(3)))
+                .earliest()
+                .map(|offset| chrono::Offset::fix(&offset))
+                .unwrap_or_else(|| chrono::Offset::fix(zone.from_utc_datetime(&local).offset()));
             DateTime::from_naive_utc_and_offset(local - offset, Utc)
         }
     }
