@@ -56,7 +56,8 @@ mod postgres_outage {
             return;
         };
         let ada = app.register("ada@example.org", "Ada").await;
-        let database = app.db().url().rsplit('/').next().unwrap().to_owned();
+        let database = app.db().url().rsplit('/').next().unwrap();
+        let database = database.split('?').next().unwrap().to_owned();
         let mut admin =
             PgConnection::establish(&std::env::var("KEPT_TEST_POSTGRES_URL").unwrap()).unwrap();
         admin

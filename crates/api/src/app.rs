@@ -18,6 +18,7 @@ use kept_notify::{
     UnsubscribeLinks, WorkerOptions,
 };
 use kept_store::published::Appended;
+use kept_store::reminders::ReminderSettings;
 use kept_store::{Backend, DatabaseUrl, PoolOptions, Store};
 use std::net::TcpListener;
 use std::path::Path;
@@ -112,17 +113,27 @@ impl Application {
         // Commands that append events may have written mail: the outbox worker looks at once.
         let mail_written = Arc::new(Notify::new());
         let wake_outbox = Arc::clone(&mail_written);
-        let store = Store::open(&url, &options, clock.clone())?.with_commit_hook(Arc::new(
-            move |appended: &[Appended]| {
+        let reminders = ReminderSettings {
+            talk_leads: config
+                .scheduler
+                .talk_reminder_minutes
+                .iter()
+                .map(|m| Duration::minutes(*m))
+                .collect(),
+            commitment_lead: Duration::minutes(config.scheduler.commitment_reminder_minutes),
+        };
+        let store = Store::open(&url, &options, clock.clone())?
+            .with_reminder_settings(reminders)
+            .with_commit_hook(Arc::new(move |appended: &[Appended]| {
                 publish.published(appended);
                 wake_outbox.notify_one();
-            },
-        ));
+            }));
         let hub = Arc::clone(bus.hub());
         let (going_away, going_away_rx) = watch::channel(false);
         crate::scheduler::spawn(
             store.clone(),
             std::time::Duration::from_millis(config.scheduler.tick_millis),
+            config.scheduler.reminder_batch,
             going_away_rx.clone(),
         );
         let secret = signing_key(&config)?;

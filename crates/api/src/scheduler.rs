@@ -1,12 +1,21 @@
 //! The one loop for time-driven work. Each tick asks the store to do what has come due
-//! (occurrences turning missed, occurrences written ahead, notes released at `deliver_at`); what each of those means is decided
-//! in core and store. It stops when the server goes away.
+//! (occurrences turning missed, occurrences written ahead, notes released at `deliver_at`,
+//! reminders); what each of those means is decided in core and store. It stops when the server
+//! goes away.
 
 use kept_store::Store;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub fn spawn(store: Store, tick: Duration, mut going_away: watch::Receiver<bool>) {
+/// Reminder batches fired per tick at most (each its own transaction); more wait a tick.
+const MAX_REMINDER_BATCHES: usize = 100;
+
+pub fn spawn(
+    store: Store,
+    tick: Duration,
+    reminder_batch: i64,
+    mut going_away: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -18,16 +27,29 @@ pub fn spawn(store: Store, tick: Duration, mut going_away: watch::Receiver<bool>
             let store = store.clone();
             let round = tokio::task::spawn_blocking(move || {
                 let report = store.sweep_commitments()?;
-                Ok::<_, kept_store::StoreError>((report, store.deliver_due_notes()?))
+                let delivered = store.deliver_due_notes()?;
+                let mut reminded = 0;
+                for _ in 0..MAX_REMINDER_BATCHES {
+                    let fired = store.fire_due_reminders(reminder_batch)?;
+                    reminded += fired.sent;
+                    if i64::try_from(fired.due).unwrap_or(0) < reminder_batch {
+                        break;
+                    }
+                }
+                Ok::<_, kept_store::StoreError>((report, delivered, reminded))
             });
             match round.await {
-                Ok(Ok((report, delivered)))
-                    if report.missed > 0 || report.extended > 0 || delivered > 0 =>
+                Ok(Ok((report, delivered, reminded)))
+                    if report.missed > 0
+                        || report.extended > 0
+                        || delivered > 0
+                        || reminded > 0 =>
                 {
                     tracing::info!(
                         missed = report.missed,
                         written_ahead = report.extended,
                         delivered,
+                        reminded,
                         "scheduler round"
                     );
                 }

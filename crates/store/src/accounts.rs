@@ -273,6 +273,7 @@ impl Store {
             diesel::update(users::table.find(user.to_string()))
                 .set(update)
                 .execute(conn)?;
+            crate::reminders::sync_person(conn, user, self.now())?;
             load_user(conn, user)
         })
     }

@@ -232,6 +232,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             extend(conn, id, now)?;
+            crate::reminders::sync_commitment(conn, &self.reminder_settings, &id.to_string(), now)?;
             let event = SpaceEvent::CommitmentCreated {
                 commitment_id: id,
                 text: new.text.into_string(),
@@ -312,6 +313,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             extend(conn, id, now)?;
+            crate::reminders::sync_commitment(conn, &self.reminder_settings, &id.to_string(), now)?;
             let event = SpaceEvent::CommitmentRenegotiated {
                 commitment_id: id,
                 version: row.version + 1,
@@ -343,6 +345,7 @@ impl Store {
                     commitments::retired_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
+            crate::reminders::sync_commitment(conn, &self.reminder_settings, &id.to_string(), now)?;
             append_event(
                 conn,
                 space,

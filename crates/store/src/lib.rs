@@ -14,6 +14,7 @@ pub mod live;
 pub mod notes;
 pub mod outbox;
 pub mod published;
+pub mod reminders;
 pub mod requests;
 pub mod schema;
 pub mod spaces;
@@ -42,6 +43,7 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     on_commit: Option<CommitHook>,
+    reminder_settings: Arc<reminders::ReminderSettings>,
 }
 
 impl std::fmt::Debug for Store {
@@ -69,6 +71,7 @@ impl Store {
             backend: url.backend,
             clock,
             on_commit: None,
+            reminder_settings: Arc::default(),
         })
     }
 

@@ -428,9 +428,12 @@ impl Store {
                 LeaveMode::Safety => SpaceEvent::SpaceClosed {},
             };
             append_event(conn, space, leaver, Audience::Members, &event, now)?;
+            // The space is closed: its talks and commitments remind no one.
+            crate::reminders::drop_space(conn, space)?;
             if mode == LeaveMode::Safety {
                 end_all_sessions(conn, leaver, now)?;
                 crate::outbox::cancel_mail_of(conn, leaver)?;
+                crate::reminders::drop_person(conn, leaver)?;
             }
             Ok(())
         })

@@ -374,6 +374,7 @@ impl Store {
                     }
                 }
             };
+            crate::reminders::sync_talk(conn, &self.reminder_settings, &id.to_string(), now)?;
             append_event(conn, space, caller, Audience::Members, &event, now)?;
             load(conn, space, id)
         })

@@ -61,7 +61,7 @@ impl TestDb {
                 // Written past the test harness's capture so that it is seen.
                 let _ = writeln!(
                     std::io::stderr(),
-                    "\n*** PostgreSQL SKIPPED: set {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres \
+                    "\n*** PostgreSQL SKIPPED: set {POSTGRES_URL_VAR}='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
                      to run every storage test on PostgreSQL too ***\n"
                 );
             });
