@@ -1,3 +1,7 @@
+//! Kept's benchmarks; each prints ratios measured in one run on this machine.
+//!
+//! `kept-bench scheduler|outbox [--postgres URL]`: see [`mail_bench`].
+//!
 //! `kept-bench live`: starts the release `kept` binary (SQLite, or PostgreSQL with
 //! `--postgres URL`), connects N pairs of partners over websockets, and measures
 //! - push latency: from sending A's POST to B's socket receiving the event (p50/p99/max),
@@ -30,7 +34,8 @@ struct Options {
 
 fn parse_args() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: kept-bench live [--pairs N] [--samples N] [--postgres URL [--instances 2]]";
+    let usage = "usage: kept-bench live [--pairs N] [--samples N] [--postgres URL [--instances 2]] \
+                 | kept-bench scheduler [--postgres URL] | kept-bench outbox [--postgres URL]";
     assert_eq!(args.first().map(String::as_str), Some("live"), "{usage}");
     let value = |flag: &str| {
         args.iter()
@@ -285,8 +290,28 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+mod mail_bench;
+
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let postgres = args
+        .iter()
+        .position(|a| a == "--postgres")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    match args.first().map(String::as_str) {
+        Some("scheduler") => {
+            tokio::task::spawn_blocking(move || mail_bench::scheduler(postgres.as_deref()))
+                .await
+                .unwrap()
+        }
+        Some("outbox") => mail_bench::outbox(postgres.as_deref()).await,
+        _ => live().await,
+    }
+}
+
+async fn live() {
     let options = parse_args();
     let backend = if options.postgres.is_some() {
         "PostgreSQL"

@@ -253,6 +253,7 @@ fn mailer(config: &Config, tokens: TokenKeys) -> Result<Mailer, StartError> {
         from: config.mail.from.clone(),
         base_url,
         pool_size: config.mail.pool_size,
+        concurrency: usize::try_from(config.mail.pool_size.max(1)).unwrap_or(1),
         timeout: std::time::Duration::from_secs(config.mail.timeout_secs),
     };
     Mailer::new(&options, unsubscribe).map_err(|e| StartError::Config(e.to_string()))

@@ -9,7 +9,7 @@ use kept_core::mail::MailKind;
 use kept_store::outbox::ClaimedDelivery;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -152,7 +152,10 @@ pub type UnsubscribeLinks = Arc<dyn Fn(UserId, MailKind) -> String + Send + Sync
 /// Where mail goes.
 #[derive(Clone)]
 enum Transport {
+    /// Connections kept open and reused.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// A new connection for every mail (`pool_size = 0`).
+    SmtpPerMail(AsyncSmtpTransportBuilder),
     Files(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -167,6 +170,9 @@ pub struct MailerOptions {
     pub base_url: String,
     /// Open SMTP connections kept for reuse; 0 opens one connection per mail.
     pub pool_size: u32,
+    /// Mails in flight at once. With a pool, no more than its size: a send beyond it would
+    /// open (and then drop) a connection of its own.
+    pub concurrency: usize,
     pub timeout: Duration,
 }
 
@@ -178,12 +184,14 @@ pub struct Mailer {
     message_id_domain: String,
     base_url: String,
     unsubscribe: UnsubscribeLinks,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let transport = match self.transport {
             Transport::Smtp(_) => "smtp",
+            Transport::SmtpPerMail(_) => "smtp, a connection per mail",
             Transport::Files(_) => "files",
         };
         f.debug_struct("Mailer")
@@ -207,12 +215,15 @@ impl Mailer {
             let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&options.smtp_url)
                 .map_err(|e| MailError::Config(format!("mail.smtp_url: {e}")))?
                 .timeout(Some(options.timeout));
-            let builder = if options.pool_size == 0 {
-                builder
+            if options.pool_size == 0 {
+                Transport::SmtpPerMail(builder)
             } else {
-                builder.pool_config(PoolConfig::new().max_size(options.pool_size))
-            };
-            Transport::Smtp(builder.build())
+                Transport::Smtp(
+                    builder
+                        .pool_config(PoolConfig::new().max_size(options.pool_size))
+                        .build(),
+                )
+            }
         };
         let message_id_domain = from.email.domain().to_owned();
         Ok(Mailer {
@@ -221,6 +232,7 @@ impl Mailer {
             message_id_domain,
             base_url: options.base_url.trim_end_matches('/').to_owned(),
             unsubscribe,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1))),
         })
     }
 
@@ -271,8 +283,20 @@ impl Mailer {
     /// Renders and sends one delivery.
     pub async fn send(&self, delivery: &ClaimedDelivery) -> Result<(), MailError> {
         let message = self.message(delivery)?;
+        let _slot = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|e| MailError::Send(e.to_string()))?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| MailError::Send(e.to_string())),
+            Transport::SmtpPerMail(builder) => builder
+                .clone()
+                .build::<Tokio1Executor>()
                 .send(message)
                 .await
                 .map(drop)

@@ -6,7 +6,7 @@
 use crate::mailer::{MailError, Mailer};
 use chrono::Duration as Span;
 use kept_store::Store;
-use kept_store::outbox::ClaimedDelivery;
+use kept_store::outbox::{ClaimedDelivery, Outcome};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,53 +105,59 @@ impl OutboxWorker {
             });
         }
         let mut report = RoundReport::default();
+        let mut outcomes = Vec::new();
         while let Some(joined) = sends.join_next().await {
-            let Ok((delivery, outcome)) = joined else {
+            let Ok((delivery, sent)) = joined else {
                 continue; // A panicked send: its lease runs out and it comes back.
             };
-            self.settle(&delivery, outcome, &mut report).await?;
+            outcomes.push(self.outcome(&delivery, sent, &mut report));
         }
+        if outcomes.is_empty() {
+            return Ok(report);
+        }
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.settle_deliveries(&outcomes))
+            .await
+            .map_err(|e| kept_store::StoreError::Internal(e.to_string()))??;
         Ok(report)
     }
 
-    async fn settle(
+    /// What to record for one attempt: sent, retry later (with backoff), or give up.
+    fn outcome(
         &self,
         delivery: &ClaimedDelivery,
-        outcome: Result<(), MailError>,
+        sent: Result<(), MailError>,
         report: &mut RoundReport,
-    ) -> Result<(), kept_store::StoreError> {
-        let store = self.store.clone();
-        let id = delivery.id.clone();
-        let retry_at = match &outcome {
-            Ok(()) => None,
-            Err(error)
-                if error.is_permanent() || delivery.attempts >= self.options.max_attempts =>
-            {
-                None
+    ) -> Outcome {
+        let result = match sent {
+            Ok(()) => {
+                report.sent += 1;
+                Ok(())
             }
-            Err(_) => Some(store.now() + self.backoff(delivery)),
+            Err(error) => {
+                tracing::warn!(
+                    delivery = %delivery.id,
+                    template = %delivery.template,
+                    attempts = delivery.attempts,
+                    %error,
+                    "mail not sent"
+                );
+                let give_up =
+                    error.is_permanent() || delivery.attempts >= self.options.max_attempts;
+                if give_up {
+                    report.failed += 1;
+                    Err((error.to_string(), None))
+                } else {
+                    report.retrying += 1;
+                    let retry_at = self.store.now() + self.backoff(delivery);
+                    Err((error.to_string(), Some(retry_at)))
+                }
+            }
         };
-        match &outcome {
-            Ok(()) => report.sent += 1,
-            Err(_) if retry_at.is_some() => report.retrying += 1,
-            Err(_) => report.failed += 1,
+        Outcome {
+            id: delivery.id.clone(),
+            result,
         }
-        if let Err(error) = &outcome {
-            tracing::warn!(
-                delivery = %delivery.id,
-                template = %delivery.template,
-                attempts = delivery.attempts,
-                %error,
-                "mail not sent"
-            );
-        }
-        let error = outcome.err().map(|e| e.to_string());
-        tokio::task::spawn_blocking(move || match error {
-            None => store.delivery_sent(&id),
-            Some(error) => store.delivery_failed(&id, &error, retry_at),
-        })
-        .await
-        .map_err(|e| kept_store::StoreError::Internal(e.to_string()))?
     }
 
     /// base · 2^(attempts−1), capped, times a jitter in [0.5, 1.5) so that mail that failed

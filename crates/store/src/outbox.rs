@@ -246,6 +246,13 @@ struct ClaimRow {
     attempts: i32,
 }
 
+/// How one attempt ended: sent, or an error with the time to try again (`None`: give up).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    pub result: Result<(), (String, Option<DateTime<Utc>>)>,
+}
+
 /// Counts of the outbox by status, for tests, `/metrics` and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
@@ -316,50 +323,48 @@ impl Store {
         })
     }
 
-    /// The delivery went out. Secrets in its data (single-use links) are dropped.
-    pub fn delivery_sent(&self, id: &str) -> StoreResult<()> {
+    /// Records the outcome of each attempt in one transaction. Sent mail loses the secrets in
+    /// its data (single-use links); a failure is retried at its time, or marked failed with
+    /// its error kept.
+    pub fn settle_deliveries(&self, outcomes: &[Outcome]) -> StoreResult<()> {
         let now = stored_time(self.now());
         self.write(|conn| {
-            diesel::update(deliveries::table.find(id))
-                .filter(deliveries::status.eq("pending"))
-                .set((
-                    deliveries::status.eq("sent"),
-                    deliveries::sent_at.eq(now),
-                    deliveries::last_error.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            diesel::update(deliveries::table.find(id))
-                .filter(deliveries::template.eq_any(SECRET_TEMPLATES))
-                .set(deliveries::data.eq("{}"))
-                .execute(conn)?;
-            Ok(())
-        })
-    }
-
-    /// The attempt failed: try again at `retry_at`, or give up (`None`) keeping the error.
-    pub fn delivery_failed(
-        &self,
-        id: &str,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()> {
-        self.write(|conn| {
-            let update =
-                diesel::update(deliveries::table.find(id)).filter(deliveries::status.eq("pending"));
-            match retry_at {
-                Some(at) => update
-                    .set((
-                        deliveries::next_attempt_at.eq(stored_time(at)),
-                        deliveries::last_error.eq(error),
-                    ))
-                    .execute(conn)?,
-                None => update
-                    .set((
-                        deliveries::status.eq("failed"),
-                        deliveries::last_error.eq(error),
-                    ))
-                    .execute(conn)?,
-            };
+            for outcome in outcomes {
+                let pending = deliveries::table
+                    .find(&outcome.id)
+                    .filter(deliveries::status.eq("pending"));
+                match &outcome.result {
+                    Ok(()) => {
+                        diesel::update(pending)
+                            .set((
+                                deliveries::status.eq("sent"),
+                                deliveries::sent_at.eq(now),
+                                deliveries::last_error.eq(None::<String>),
+                            ))
+                            .execute(conn)?;
+                        diesel::update(deliveries::table.find(&outcome.id))
+                            .filter(deliveries::template.eq_any(SECRET_TEMPLATES))
+                            .set(deliveries::data.eq("{}"))
+                            .execute(conn)?;
+                    }
+                    Err((error, Some(retry_at))) => {
+                        diesel::update(pending)
+                            .set((
+                                deliveries::next_attempt_at.eq(stored_time(*retry_at)),
+                                deliveries::last_error.eq(error),
+                            ))
+                            .execute(conn)?;
+                    }
+                    Err((error, None)) => {
+                        diesel::update(pending)
+                            .set((
+                                deliveries::status.eq("failed"),
+                                deliveries::last_error.eq(error),
+                            ))
+                            .execute(conn)?;
+                    }
+                }
+            }
             Ok(())
         })
     }
