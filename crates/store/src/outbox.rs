@@ -4,7 +4,7 @@
 //! decided at writing time, from core's rules.
 
 use crate::error::StoreResult;
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{parse_id, stored_time};
 use crate::schema::{deliveries, memberships, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -366,17 +366,6 @@ impl Store {
                 }
             }
             Ok(())
-        })
-    }
-
-    /// The earliest time a pending delivery comes due, if any (lets the worker sleep until then).
-    pub fn next_delivery_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        self.read(|conn| {
-            let next: Option<NaiveDateTime> = deliveries::table
-                .filter(deliveries::status.eq("pending"))
-                .select(diesel::dsl::min(deliveries::next_attempt_at))
-                .first(conn)?;
-            Ok(next.map(utc))
         })
     }
 

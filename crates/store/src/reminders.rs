@@ -255,7 +255,6 @@ impl Store {
     /// Fires up to `limit` due reminders in one transaction.
     pub fn fire_due_reminders(&self, limit: i64) -> StoreResult<FiringReport> {
         let now = self.now();
-        let settings = std::sync::Arc::clone(&self.reminder_settings);
         self.write(|conn| {
             let due = reminders::table
                 .filter(reminders::next_fire_at.le(stored_time(now)))
@@ -299,28 +298,18 @@ impl Store {
                     fire_at: utc(fire_at),
                 };
                 report.due += 1;
-                if fire(conn, &settings, &row, now)? {
+                if fire(conn, &row, now)? {
                     report.sent += 1;
                 }
             }
             Ok(report)
         })
     }
-
-    /// How many reminders are scheduled (for tests and benchmarks).
-    pub fn reminder_count(&self) -> StoreResult<i64> {
-        self.read(|conn| Ok(reminders::table.count().get_result(conn)?))
-    }
 }
 
 /// Handles one due reminder: writes its event and mail if still timely, then moves it on (or
 /// removes it when nothing further is due). Returns whether it wrote anything.
-fn fire(
-    conn: &mut DbConnection,
-    settings: &ReminderSettings,
-    row: &Due,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
+fn fire(conn: &mut DbConnection, row: &Due, now: DateTime<Utc>) -> StoreResult<bool> {
     let firing = Firing {
         at: row.fire_at,
         occurrence: row.fire_at + row.lead,
@@ -330,7 +319,7 @@ fn fire(
     let after = row.fire_at.max(now);
     let (next, target) = match row.kind {
         ReminderKind::Talk => talk_target(conn, row, after)?,
-        ReminderKind::Commitment => commitment_target(conn, settings, row, after)?,
+        ReminderKind::Commitment => commitment_target(conn, row, after)?,
         ReminderKind::CheckIn | ReminderKind::WeeklySummary => person_target(conn, row, after)?,
     };
     match next {
@@ -449,7 +438,6 @@ fn talk_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> Stor
 
 fn commitment_target(
     conn: &mut DbConnection,
-    settings: &ReminderSettings,
     row: &Due,
     after: DateTime<Utc>,
 ) -> StoreResult<Planned> {
@@ -477,7 +465,7 @@ fn commitment_target(
         recurrence,
         zone: zone_of(&zone),
     };
-    let next = reminder::next_commitment(&schedule, settings.commitment_lead, after);
+    let next = reminder::next_commitment(&schedule, row.lead, after);
     Ok((
         next,
         Some(Target {
