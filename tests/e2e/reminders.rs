@@ -181,7 +181,59 @@ async fn reminders_come_in_local_time_once_and_wait_for_quiet_hours(flavor: Flav
     );
 }
 
-on_both_databases!(reminders_come_in_local_time_once_and_wait_for_quiet_hours);
+async fn missed_notices_and_the_weekly_summary(flavor: Flavor) {
+    let Some((app, sink)) = spawn_app_with_mail(flavor, &[FAST_SCHEDULER]).await else {
+        return;
+    };
+    let (ada, ben, space) = app.paired_space().await;
+    app.verify_email(&sink, &ada).await;
+    app.verify_email(&sink, &ben).await;
+    let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
+    // Ada asks for the Monday summary; Ben commits to 21:00 daily and never marks it kept.
+    patch_me(&app, &ada.access, json!({"mail": {"weekly_summary": true}})).await;
+    let commitment = json!({"text": "Walk together", "schedule": {"kind": "daily", "at": "21:00:00"}, "grace_minutes": 60});
+    expect_json(
+        app.post(&s("/commitments"), &ben.access, commitment).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Monday 2 March, 22:00:30 local: the first occurrence is past due + grace.
+    at(&app, Duration::hours(13) + Duration::seconds(30));
+    let notice = sink
+        .expect("ben@example.org", "A commitment of yours was missed")
+        .await;
+    assert!(notice.list_unsubscribe.is_some());
+    let told = sink
+        .expect("ada@example.org", "A commitment made to you was missed")
+        .await;
+    assert!(!told.raw.contains("Walk together"), "no private text");
+
+    // Monday 9 March, 08:00:30 local: Ada's summary of the week, with Ben's missed days not
+    // hers, and nothing for Ben, who did not ask.
+    at(
+        &app,
+        Duration::days(6) + Duration::hours(23) + Duration::seconds(30),
+    );
+    let summary = sink.expect("ada@example.org", "Your week in Kept").await;
+    assert!(
+        summary.text.contains("your commitments: 0 kept, 0 missed"),
+        "{}",
+        summary.text
+    );
+    assert!(summary.html.contains("<li>"));
+    tokio::time::sleep(Wait::from_millis(300)).await;
+    assert!(
+        sink.received()
+            .iter()
+            .all(|m| !(m.to == "ben@example.org" && m.subject.contains("Your week")))
+    );
+}
+
+on_both_databases!(
+    reminders_come_in_local_time_once_and_wait_for_quiet_hours,
+    missed_notices_and_the_weekly_summary,
+);
 
 /// Two instances on one PostgreSQL database, 2,000 check-in reminders due in the same minute:
 /// each is mailed exactly once (counted at the SMTP server) and logged once.
