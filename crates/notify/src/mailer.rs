@@ -288,25 +288,15 @@ impl Mailer {
             .acquire()
             .await
             .map_err(|e| MailError::Send(e.to_string()))?;
-        match &self.transport {
-            Transport::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| MailError::Send(e.to_string())),
-            Transport::SmtpPerMail(builder) => builder
-                .clone()
-                .build::<Tokio1Executor>()
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| MailError::Send(e.to_string())),
-            Transport::Files(files) => files
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| MailError::Send(e.to_string())),
-        }
+        let failure = match &self.transport {
+            Transport::Smtp(smtp) => smtp.send(message).await.err().map(|e| e.to_string()),
+            Transport::SmtpPerMail(builder) => {
+                let smtp = builder.clone().build::<Tokio1Executor>();
+                smtp.send(message).await.err().map(|e| e.to_string())
+            }
+            Transport::Files(files) => files.send(message).await.err().map(|e| e.to_string()),
+        };
+        failure.map_or(Ok(()), |error| Err(MailError::Send(error)))
     }
 }
 

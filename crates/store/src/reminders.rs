@@ -46,7 +46,6 @@ struct Due {
     id: String,
     kind: ReminderKind,
     user: Option<UserId>,
-    space: Option<SpaceId>,
     subject: String,
     lead: Duration,
     fire_at: DateTime<Utc>,
@@ -93,48 +92,153 @@ fn put(
     Ok(())
 }
 
+/// What a talk's reminders follow: when it first starts, how it recurs, and whether it is on.
+struct TalkTimes {
+    space: SpaceId,
+    accepted: bool,
+    first: DateTime<Utc>,
+    cadence: Cadence,
+    zone: Tz,
+}
+
+impl TalkTimes {
+    fn load(conn: &mut DbConnection, talk: &str) -> StoreResult<Option<Self>> {
+        let row: Option<(String, String, String, NaiveDateTime, String)> = talks::table
+            .find(talk)
+            .select((
+                talks::space_id,
+                talks::state,
+                talks::cadence,
+                talks::starts_at,
+                talks::time_zone,
+            ))
+            .first(conn)
+            .optional()?;
+        row.map(|(space, state, cadence, first, zone)| {
+            Ok(TalkTimes {
+                space: parse_id(&space)?,
+                accepted: from_name::<TalkState>(&state) == Some(TalkState::Accepted),
+                first: utc(first),
+                cadence: from_name(&cadence).unwrap_or(Cadence::Once),
+                zone: zone_of(&zone),
+            })
+        })
+        .transpose()
+    }
+
+    /// The next reminder `lead` ahead of a start, while the talk is accepted.
+    fn next(&self, lead: Duration, after: DateTime<Utc>) -> Option<Firing> {
+        self.accepted
+            .then(|| reminder::next_talk(self.first, self.cadence, self.zone, lead, after))
+            .flatten()
+    }
+}
+
+/// What a commitment's reminder follows: its schedule while it is active.
+struct CommitmentTimes {
+    space: SpaceId,
+    committer: UserId,
+    /// `None` once retired (or unreadable): nothing more to remind of.
+    schedule: Option<Schedule>,
+}
+
+impl CommitmentTimes {
+    fn load(conn: &mut DbConnection, commitment: &str) -> StoreResult<Option<Self>> {
+        let row: Option<(String, String, String, String, String)> = commitments::table
+            .find(commitment)
+            .select((
+                commitments::space_id,
+                commitments::committer_id,
+                commitments::state,
+                commitments::schedule,
+                commitments::time_zone,
+            ))
+            .first(conn)
+            .optional()?;
+        row.map(|(space, committer, state, schedule, zone)| {
+            let schedule = serde_json::from_str::<Recurrence>(&schedule)
+                .ok()
+                .filter(|_| state == "active")
+                .map(|recurrence| Schedule {
+                    recurrence,
+                    zone: zone_of(&zone),
+                });
+            Ok(CommitmentTimes {
+                space: parse_id(&space)?,
+                committer: parse_id(&committer)?,
+                schedule,
+            })
+        })
+        .transpose()
+    }
+
+    fn next(&self, lead: Duration, after: DateTime<Utc>) -> Option<Firing> {
+        self.schedule
+            .as_ref()
+            .and_then(|schedule| reminder::next_commitment(schedule, lead, after))
+    }
+}
+
+/// What a person's own reminders follow: their zone, check-in times and summary wish.
+struct PersonTimes {
+    zone: Tz,
+    check_ins: CheckInTimes,
+    weekly_summary: bool,
+}
+
+impl PersonTimes {
+    fn load(conn: &mut DbConnection, user: UserId) -> StoreResult<Option<Self>> {
+        let row: Option<(String, String, String)> = users::table
+            .find(user.to_string())
+            .select((
+                users::time_zone,
+                users::check_in_times,
+                users::mail_preferences,
+            ))
+            .first(conn)
+            .optional()?;
+        Ok(row.map(|(zone, times, preferences)| PersonTimes {
+            zone: zone_of(&zone),
+            check_ins: serde_json::from_str(&times).unwrap_or_default(),
+            weekly_summary: MailPreferences::from_stored(&preferences).weekly_summary,
+        }))
+    }
+
+    fn next(&self, kind: ReminderKind, after: DateTime<Utc>) -> Option<Firing> {
+        match kind {
+            ReminderKind::CheckIn => reminder::next_check_in(&self.check_ins, self.zone, after),
+            _ => self
+                .weekly_summary
+                .then(|| reminder::next_weekly_summary(self.zone, after))
+                .flatten(),
+        }
+    }
+}
+
 /// A person's check-in reminder and weekly summary, after their profile changed.
 pub(crate) fn sync_person(
     conn: &mut DbConnection,
     user: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let (zone, times, preferences): (String, String, String) = users::table
-        .find(user.to_string())
-        .select((
-            users::time_zone,
-            users::check_in_times,
-            users::mail_preferences,
-        ))
-        .first(conn)?;
-    let zone = zone_of(&zone);
-    let times: CheckInTimes = serde_json::from_str(&times).unwrap_or_default();
+    let Some(person) = PersonTimes::load(conn, user)? else {
+        return Ok(());
+    };
     let subject = user.to_string();
-    let check_in = reminder::next_check_in(&times, zone, now);
-    put(
-        conn,
-        ReminderKind::CheckIn,
-        Some(user),
-        None,
-        &subject,
-        Duration::zero(),
-        check_in,
-        now,
-    )?;
-    let summary = MailPreferences::from_stored(&preferences)
-        .weekly_summary
-        .then(|| reminder::next_weekly_summary(zone, now))
-        .flatten();
-    put(
-        conn,
-        ReminderKind::WeeklySummary,
-        Some(user),
-        None,
-        &subject,
-        Duration::zero(),
-        summary,
-        now,
-    )
+    for kind in [ReminderKind::CheckIn, ReminderKind::WeeklySummary] {
+        let firing = person.next(kind, now);
+        put(
+            conn,
+            kind,
+            Some(user),
+            None,
+            &subject,
+            Duration::zero(),
+            firing,
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 /// A talk's reminders (one per lead time) while it is accepted; none otherwise.
@@ -144,32 +248,16 @@ pub(crate) fn sync_talk(
     talk: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let row: Option<(String, String, String, NaiveDateTime, String)> = talks::table
-        .find(talk)
-        .select((
-            talks::space_id,
-            talks::state,
-            talks::cadence,
-            talks::starts_at,
-            talks::time_zone,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((space, state, cadence, first, zone)) = row else {
+    let Some(times) = TalkTimes::load(conn, talk)? else {
         return Ok(());
     };
-    let accepted = from_name::<TalkState>(&state) == Some(TalkState::Accepted);
-    let cadence: Cadence = from_name(&cadence).unwrap_or(Cadence::Once);
-    let space: SpaceId = parse_id(&space)?;
     for lead in &settings.talk_leads {
-        let firing = accepted
-            .then(|| reminder::next_talk(utc(first), cadence, zone_of(&zone), *lead, now))
-            .flatten();
+        let firing = times.next(*lead, now);
         put(
             conn,
             ReminderKind::Talk,
             None,
-            Some(space),
+            Some(times.space),
             talk,
             *lead,
             firing,
@@ -186,37 +274,18 @@ pub(crate) fn sync_commitment(
     commitment: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let row: Option<(String, String, String, String, String)> = commitments::table
-        .find(commitment)
-        .select((
-            commitments::space_id,
-            commitments::committer_id,
-            commitments::state,
-            commitments::schedule,
-            commitments::time_zone,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((space, committer, state, schedule, zone)) = row else {
+    let Some(times) = CommitmentTimes::load(conn, commitment)? else {
         return Ok(());
     };
-    let firing = match serde_json::from_str::<Recurrence>(&schedule) {
-        Ok(recurrence) if state == "active" => {
-            let schedule = Schedule {
-                recurrence,
-                zone: zone_of(&zone),
-            };
-            reminder::next_commitment(&schedule, settings.commitment_lead, now)
-        }
-        _ => None,
-    };
+    let lead = settings.commitment_lead;
+    let firing = times.next(lead, now);
     put(
         conn,
         ReminderKind::Commitment,
-        Some(parse_id(&committer)?),
-        Some(parse_id(&space)?),
+        Some(times.committer),
+        Some(times.space),
         commitment,
-        settings.commitment_lead,
+        lead,
         firing,
         now,
     )
@@ -264,27 +333,18 @@ impl Store {
                     reminders::id,
                     reminders::kind,
                     reminders::user_id,
-                    reminders::space_id,
                     reminders::subject_id,
                     reminders::lead_minutes,
                     reminders::next_fire_at,
                 ));
-            type Row = (
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-                String,
-                i32,
-                NaiveDateTime,
-            );
+            type Row = (String, String, Option<String>, String, i32, NaiveDateTime);
             // PostgreSQL: other instances skip the rows this one holds, and take the next ones.
             let rows: Vec<Row> = match conn {
                 DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
                 DbConnection::Sqlite(sqlite) => due.load(sqlite)?,
             };
             let mut report = FiringReport::default();
-            for (id, kind, user, space, subject, lead, fire_at) in rows {
+            for (id, kind, user, subject, lead, fire_at) in rows {
                 let Some(kind) = from_name::<ReminderKind>(&kind) else {
                     continue;
                 };
@@ -292,7 +352,6 @@ impl Store {
                     id,
                     kind,
                     user: user.as_deref().map(parse_id).transpose()?,
-                    space: space.as_deref().map(parse_id).transpose()?,
                     subject,
                     lead: Duration::minutes(i64::from(lead)),
                     fire_at: utc(fire_at),
@@ -396,24 +455,13 @@ fn space_is_open(conn: &mut DbConnection, space: SpaceId) -> StoreResult<bool> {
 type Planned = (Option<Firing>, Option<Target>);
 
 fn talk_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> StoreResult<Planned> {
-    let talk: Option<(String, String, NaiveDateTime, String)> = talks::table
-        .find(&row.subject)
-        .select((
-            talks::state,
-            talks::cadence,
-            talks::starts_at,
-            talks::time_zone,
-        ))
-        .first(conn)
-        .optional()?;
-    let (Some((state, cadence, first, zone)), Some(space)) = (talk, row.space) else {
+    let Some(times) = TalkTimes::load(conn, &row.subject)? else {
         return Ok((None, None));
     };
-    if from_name::<TalkState>(&state) != Some(TalkState::Accepted) || !space_is_open(conn, space)? {
+    let (space, next) = (times.space, times.next(row.lead, after));
+    if !times.accepted || !space_is_open(conn, space)? {
         return Ok((None, None));
     }
-    let cadence: Cadence = from_name(&cadence).unwrap_or(Cadence::Once);
-    let next = reminder::next_talk(utc(first), cadence, zone_of(&zone), row.lead, after);
     let members = current_members(conn, space)?;
     let Some(actor) = members.first().copied() else {
         return Ok((next, None));
@@ -441,31 +489,14 @@ fn commitment_target(
     row: &Due,
     after: DateTime<Utc>,
 ) -> StoreResult<Planned> {
-    let commitment: Option<(String, String, String)> = commitments::table
-        .find(&row.subject)
-        .select((
-            commitments::state,
-            commitments::schedule,
-            commitments::time_zone,
-        ))
-        .first(conn)
-        .optional()?;
-    let (Some((state, schedule, zone)), Some(space), Some(committer)) =
-        (commitment, row.space, row.user)
-    else {
+    let Some(times) = CommitmentTimes::load(conn, &row.subject)? else {
         return Ok((None, None));
     };
-    let Ok(recurrence) = serde_json::from_str::<Recurrence>(&schedule) else {
-        return Ok((None, None));
-    };
-    if state != "active" || !space_is_open(conn, space)? {
+    let (space, committer) = (times.space, times.committer);
+    if times.schedule.is_none() || !space_is_open(conn, space)? {
         return Ok((None, None));
     }
-    let schedule = Schedule {
-        recurrence,
-        zone: zone_of(&zone),
-    };
-    let next = reminder::next_commitment(&schedule, row.lead, after);
+    let next = times.next(row.lead, after);
     Ok((
         next,
         Some(Target {
@@ -488,19 +519,10 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
     let Some(user) = row.user else {
         return Ok((None, None));
     };
-    let person: Option<(String, String, String)> = users::table
-        .find(user.to_string())
-        .select((
-            users::time_zone,
-            users::check_in_times,
-            users::mail_preferences,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((zone, times, preferences)) = person else {
+    let Some(person) = PersonTimes::load(conn, user)? else {
         return Ok((None, None));
     };
-    let zone = zone_of(&zone);
+    let next = person.next(row.kind, after);
     let spaces: Vec<String> = memberships::table
         .inner_join(spaces::table)
         .filter(memberships::user_id.eq(user.to_string()))
@@ -512,29 +534,23 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
         .iter()
         .map(|s| parse_id(s))
         .collect::<StoreResult<Vec<SpaceId>>>()?;
-    let (next, template, mail_kind, data) = match row.kind {
+    let (template, mail_kind, data) = match row.kind {
         ReminderKind::CheckIn => {
-            let times: CheckInTimes = serde_json::from_str(&times).unwrap_or_default();
             let link = spaces
                 .first()
                 .map_or("/spaces".to_owned(), |s| format!("/spaces/{s}/check-ins"));
             (
-                reminder::next_check_in(&times, zone, after),
                 "reminder",
                 MailKind::CheckInReminder,
                 json!({ "what": "Time for a check-in", "when": "now", "link": link }),
             )
         }
         _ => {
-            let wanted = MailPreferences::from_stored(&preferences).weekly_summary;
-            let next = wanted
-                .then(|| reminder::next_weekly_summary(zone, after))
-                .flatten();
             let Some(space) = spaces.first().copied() else {
                 return Ok((next, None));
             };
             let data = weekly_summary(conn, user, space, row.fire_at)?;
-            (next, "weekly_summary", MailKind::WeeklySummary, data)
+            ("weekly_summary", MailKind::WeeklySummary, data)
         }
     };
     if spaces.is_empty() {

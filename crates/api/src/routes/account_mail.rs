@@ -1,7 +1,7 @@
 //! The links Kept mails to a person and what they lead to: confirming an address, resetting a
 //! forgotten password, and the one-click unsubscribe (RFC 8058), which works without signing in.
 
-use super::{blocking, client_ip, query};
+use super::{admit, blocking, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -142,11 +142,7 @@ async fn request_reset(
     state: web::Data<AppState>,
     body: Json<ResetRequestBody>,
 ) -> ApiResult<HttpResponse> {
-    state.limiter.check(
-        Door::Login,
-        client_ip(&req, &state),
-        state.config.limits.login_per_minute,
-    )?;
+    admit(&req, &state, Door::Login)?;
     let email =
         Email::parse(&body.0.email).map_err(|message| ApiError::invalid_field("email", message))?;
     let secret = link_secret()?;
@@ -160,11 +156,7 @@ async fn confirm_reset(
     state: web::Data<AppState>,
     body: Json<ResetBody>,
 ) -> ApiResult<HttpResponse> {
-    state.limiter.check(
-        Door::Login,
-        client_ip(&req, &state),
-        state.config.limits.login_per_minute,
-    )?;
+    admit(&req, &state, Door::Login)?;
     let ResetBody { token, password } = body.0;
     let password = Password::parse(&password)
         .map_err(|message| ApiError::invalid_field("password", message))?;

@@ -2,7 +2,7 @@
 //! and the caller's own profile.
 
 use super::account_mail::link_secret;
-use super::{blocking, blocking_mapped, client_ip};
+use super::{admit, blocking, blocking_mapped};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, MaybeJson};
@@ -155,11 +155,7 @@ async fn register(
     state: web::Data<AppState>,
     body: Json<RegisterBody>,
 ) -> ApiResult<HttpResponse> {
-    state.limiter.check(
-        Door::Register,
-        client_ip(&req, &state),
-        state.config.limits.register_per_minute,
-    )?;
+    admit(&req, &state, Door::Register)?;
     let body = body.0;
     let mut invalid = Invalid::default();
     let email = invalid.check("email", Email::parse(&body.email));
@@ -195,11 +191,7 @@ async fn login(
     state: web::Data<AppState>,
     body: Json<LoginBody>,
 ) -> ApiResult<HttpResponse> {
-    state.limiter.check(
-        Door::Login,
-        client_ip(&req, &state),
-        state.config.limits.login_per_minute,
-    )?;
+    admit(&req, &state, Door::Login)?;
     let LoginBody { email, password } = body.0;
     let email =
         Email::parse(&email).map_err(|message| ApiError::invalid_field("email", message))?;

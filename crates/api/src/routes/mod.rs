@@ -18,6 +18,7 @@ mod together;
 
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::{Api, Op};
+use crate::rate_limit::Door;
 use crate::state::AppState;
 use actix_web::{HttpRequest, web};
 use kept_store::{StoreError, StoreResult};
@@ -97,6 +98,18 @@ pub(crate) fn with_hints(
         fields.insert("hints".to_owned(), hints);
     }
     value
+}
+
+/// Lets the request through `door` unless its client went through too often this minute (429
+/// with `Retry-After`); each door's limit is in `[limits]`.
+pub(crate) fn admit(req: &HttpRequest, state: &AppState, door: Door) -> ApiResult<()> {
+    let limits = &state.config.limits;
+    let per_minute = match door {
+        Door::Register => limits.register_per_minute,
+        Door::Login => limits.login_per_minute,
+        Door::AcceptInvite => limits.invite_accept_per_minute,
+    };
+    state.limiter.check(door, client_ip(req, state), per_minute)
 }
 
 /// The client's address for rate limiting: the peer, or the proxy's forwarded value when the

@@ -2,7 +2,7 @@
 //! member of is a 404, the same as a space that does not exist.
 
 use super::accounts::expired_cookie;
-use super::{blocking, blocking_mapped, client_ip, page_limit, path_id, query};
+use super::{admit, blocking, blocking_mapped, page_limit, path_id, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -193,11 +193,7 @@ async fn accept_invite(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    state.limiter.check(
-        Door::AcceptInvite,
-        client_ip(&req, &state),
-        state.config.limits.invite_accept_per_minute,
-    )?;
+    admit(&req, &state, Door::AcceptInvite)?;
     let digest = secret_digest(path.trim());
     let store = state.store.clone();
     let space = blocking_mapped(
