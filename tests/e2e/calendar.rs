@@ -55,7 +55,7 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
     let url = issued["url"].as_str().unwrap();
     assert!(url.starts_with("http://127.0.0.1:8080/api/v1/calendar/") && url.ends_with(".ics"));
     let path = url.trim_start_matches("http://127.0.0.1:8080");
-    let response = app.client.get(app.url(path)).send().await.unwrap();
+    let response = app.send(app.client.get(app.url(path))).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],
@@ -95,7 +95,7 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
         StatusCode::CREATED,
     )
     .await;
-    let old = app.client.get(app.url(path)).send().await.unwrap();
+    let old = app.send(app.client.get(app.url(path))).await;
     expect_problem(old, StatusCode::NOT_FOUND, "not_found").await;
     let new_path = renewed["url"]
         .as_str()
@@ -103,12 +103,7 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
         .trim_start_matches("http://127.0.0.1:8080")
         .to_owned();
     assert_eq!(
-        app.client
-            .get(app.url(&new_path))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.send(app.client.get(app.url(&new_path))).await.status(),
         StatusCode::OK
     );
     assert_eq!(
@@ -123,17 +118,14 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
         StatusCode::NO_CONTENT
     );
     expect_problem(
-        app.client.get(app.url(&new_path)).send().await.unwrap(),
+        app.send(app.client.get(app.url(&new_path))).await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
     expect_problem(
-        app.client
-            .get(app.url("/api/v1/calendar/not-a-token"))
-            .send()
-            .await
-            .unwrap(),
+        app.send(app.client.get(app.url("/api/v1/calendar/not-a-token")))
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )

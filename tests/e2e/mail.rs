@@ -293,7 +293,7 @@ async fn activity_mail_tells_without_quoting_and_unsubscribes_in_one_click(flavo
     let url = unsubscribe
         .trim_matches(['<', '>'])
         .replace("http://127.0.0.1:8080", &app.base);
-    let page = app.client.get(&url).send().await.unwrap();
+    let page = app.send(app.client.get(&url)).await;
     assert_eq!(page.status(), StatusCode::OK, "GET only shows a button");
     let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
     assert_eq!(me["mail"]["activity"], true);
@@ -308,7 +308,7 @@ async fn activity_mail_tells_without_quoting_and_unsubscribes_in_one_click(flavo
     assert_eq!(click.status(), StatusCode::OK);
     let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
     assert_eq!(me["mail"]["activity"], false);
-    let damaged = app.client.post(format!("{}x", url)).send().await.unwrap();
+    let damaged = app.send(app.client.post(format!("{}x", url))).await;
     expect_problem(damaged, StatusCode::BAD_REQUEST, "invalid_token").await;
     let before = sink.received().len();
     let request = app

@@ -2,7 +2,7 @@
 //! listed operation is really served (and answers with a status the document gives for it), and
 //! the document is well-formed (every `$ref` resolves, every path parameter is declared).
 
-use kept_tests::{Flavor, expect_json, on_both_databases, spawn_app};
+use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -124,11 +124,7 @@ async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {
         return;
     };
     let document = expect_json(
-        app.client
-            .get(app.url("/api/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
+        app.send(app.client.get(app.url("/api/openapi.json"))).await,
         StatusCode::OK,
     )
     .await;
@@ -171,6 +167,12 @@ async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {
     for (method, path, operation) in operations(&document) {
         let id = operation["operationId"].as_str().expect("operationId");
         assert!(ids.insert(id.to_owned()), "operationId {id} is unique");
+        assert!(
+            id.starts_with(|c: char| c.is_ascii_lowercase())
+                && id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "operationId {id} is lowerCamelCase"
+        );
+        every_answer_is_typed(method, path, operation);
         for parameter in path_parameters(path) {
             assert!(
                 operation["parameters"].as_array().is_some_and(|ps| ps
@@ -228,6 +230,94 @@ async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {
     }
 }
 
+/// Every success answer with a body names its schema; every failure is a `Problem`.
+fn every_answer_is_typed(method: &str, path: &str, operation: &Value) {
+    let responses = operation["responses"].as_object().expect("responses");
+    for (status, response) in responses {
+        let content = response.get("content").and_then(Value::as_object);
+        if status.starts_with('2') || status == "101" {
+            let Some(content) = content else {
+                assert!(
+                    ["101", "202", "204"].contains(&status.as_str()),
+                    "{method} {path} {status} has no body"
+                );
+                continue;
+            };
+            for (media, body) in content {
+                let schema = &body["schema"];
+                assert!(
+                    schema.get("$ref").is_some()
+                        || schema.get("type").is_some()
+                        || schema.get("allOf").is_some(),
+                    "{method} {path} {status} {media} has a schema"
+                );
+            }
+        } else {
+            let content = content.expect("a failure has a body");
+            assert_eq!(
+                content["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {path} {status} is a Problem"
+            );
+        }
+    }
+}
+
+/// Every path answers a method it does not serve with 405, naming those it does in `Allow`.
+async fn other_methods_are_not_allowed(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let document = kept_tests::contract::document();
+    let paths = document["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        let served: BTreeSet<String> = item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .map(|method| method.to_uppercase())
+            .collect();
+        let concrete = path
+            .replace("{file}", "0.ics")
+            .replace(|c: char| c == '{' || c == '}', "");
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"] {
+            if served.contains(method) {
+                continue;
+            }
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let response = app.call(method.clone(), &concrete, None, None).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            let allow: BTreeSet<String> = response.headers()["allow"]
+                .to_str()
+                .unwrap()
+                .split(", ")
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(allow, served, "Allow of {path}");
+            expect_problem(
+                response,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+            )
+            .await;
+        }
+    }
+    // The examples the outside test found answering 404.
+    for (method, path) in [
+        ("TRACE", "/healthz"),
+        ("DELETE", "/api/v1/me"),
+        ("GET", "/api/v1/auth/login"),
+    ] {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app.call(method, path, None, None).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    }
+}
+
 /// (method, path, operation) for every operation in the document.
 fn operations(document: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
     document["paths"]
@@ -266,4 +356,7 @@ fn collect_refs<'a>(value: &'a Value, into: &mut Vec<&'a str>) {
     }
 }
 
-on_both_databases!(the_document_lists_and_serves_every_endpoint);
+on_both_databases!(
+    the_document_lists_and_serves_every_endpoint,
+    other_methods_are_not_allowed
+);

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 
+pub mod contract;
 pub mod live;
 pub mod mail;
 
@@ -194,7 +195,40 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        request.send().await.expect("request reaches the app")
+        self.send(request).await
+    }
+
+    /// Sends a request and checks the answer against the API contract (see [`contract`]); the
+    /// answer is handed back whole, to be read as usual.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Response {
+        let request = request.build().expect("a well-formed request");
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .expect("request reaches the app");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let version = response.version();
+        let body = response.bytes().await.expect("the body arrives");
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        contract::contract().check_response(
+            method.as_str(),
+            &path,
+            status.as_u16(),
+            content_type,
+            &body,
+        );
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers;
+        *rebuilt.version_mut() = version;
+        Response::from(rebuilt)
     }
 
     /// Sends raw bytes with the given content type (for malformed and oversized bodies).
@@ -214,7 +248,7 @@ impl TestApp {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("request reaches the app")
+        self.send(request).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {

@@ -108,7 +108,11 @@ impl LiveSocket {
                 .expect("the stream is open")
                 .expect("a valid frame");
             match message {
-                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+                Message::Text(text) => {
+                    let event = serde_json::from_str(&text).unwrap();
+                    crate::contract::contract().check_event(&event);
+                    return event;
+                }
                 Message::Close(frame) => panic!("closed while waiting for an event: {frame:?}"),
                 _ => {}
             }

@@ -10,6 +10,9 @@ use kept_store::StoreError;
 use serde::Serialize;
 use std::fmt;
 
+/// How long a client should wait before trying again while the database is unreachable.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -95,10 +98,22 @@ impl ApiError {
 
     pub fn unavailable(cause: &dyn fmt::Display) -> Self {
         tracing::error!(%cause, "database unavailable");
+        Self {
+            retry_after_secs: Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the service is temporarily unavailable",
+            )
+        }
+    }
+
+    /// The path exists, but not for this method; the caller adds `Allow`.
+    pub fn method_not_allowed() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the service is temporarily unavailable",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this address does not take that method; `Allow` lists those it takes",
         )
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 const BUILT_IN: &str = include_str!("../../../config/help-resources.toml");
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HelpResource {
     pub name: String,

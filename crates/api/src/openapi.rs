@@ -1,14 +1,18 @@
 //! One registration for serving and describing: every route goes through [`Api`], which hands the
 //! handler to actix and its [`Op`] to the OpenAPI 3.1 document (utoipa's model), so nothing can be
-//! served that `/api/openapi.json` does not list.
+//! served that `/api/openapi.json` does not list, and no answer goes undescribed: each success
+//! names its schema, each failure the one `Problem` schema. The routes of one path share one
+//! actix resource, so a method the path does not serve is a 405 naming those it does.
 
 use actix_web::dev::Handler;
 use actix_web::http::Method;
-use actix_web::{FromRequest, Responder, web};
+use actix_web::{FromRequest, HttpResponse, Responder, Route, web};
 use std::collections::BTreeMap;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOfBuilder, ArrayBuilder, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
@@ -21,23 +25,36 @@ const BEARER: &str = "bearer";
 /// Name of the error body's schema (RFC 9457 problem details).
 const PROBLEM: &str = "Problem";
 
-/// How one operation is described: what it does, what it takes and what it answers. The
-/// errors every operation of its shape can give (401, 404, 400/413/415/422 …) are added by
-/// [`Api`] from the shape itself, so they cannot be forgotten.
+/// How one operation is described: its stable id, what it does, what it takes and what it
+/// answers. The errors every operation of its shape can give (401, 404, 400/413/415/422 …) are
+/// added by [`Api`] from the shape itself, so they cannot be forgotten.
 #[derive(Debug)]
 pub struct Op {
+    id: &'static str,
     summary: &'static str,
     public: bool,
     rate_limited: bool,
     body: Option<Body>,
     query: Vec<utoipa::openapi::path::Parameter>,
-    answers: Vec<(u16, &'static str, Option<&'static str>)>,
+    answers: Vec<Answer>,
     failures: Vec<(u16, &'static str)>,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+/// One success answer: its status, description and body (media type and schema), if any.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    description: &'static str,
+    content: Option<(&'static str, RefOr<Schema>)>,
 }
 
 impl Op {
-    pub fn new(summary: &'static str) -> Self {
+    /// `id` is the operation id clients are generated with (`createCommitment`): stable and
+    /// unique; the test of the document checks both.
+    pub fn new(id: &'static str, summary: &'static str) -> Self {
         Op {
+            id,
             summary,
             public: false,
             rate_limited: false,
@@ -45,6 +62,7 @@ impl Op {
             query: Vec::new(),
             answers: Vec::new(),
             failures: Vec::new(),
+            schemas: Vec::new(),
         }
     }
 
@@ -71,13 +89,8 @@ impl Op {
     }
 
     fn with_body<T: ToSchema>(mut self, required: bool) -> Self {
-        let mut schemas = vec![(T::name().into_owned(), T::schema())];
-        T::schemas(&mut schemas);
-        self.body = Some(Body {
-            name: T::name().into_owned(),
-            schemas,
-            required,
-        });
+        let name = self.uses::<T>();
+        self.body = Some(Body { name, required });
         self
     }
 
@@ -87,23 +100,47 @@ impl Op {
         self
     }
 
-    /// Answers `status` with a JSON body.
-    pub fn json(mut self, status: u16, description: &'static str) -> Self {
-        self.answers
-            .push((status, description, Some("application/json")));
-        self
+    /// Answers `status` with a JSON `T`.
+    pub fn ok<T: ToSchema>(mut self, status: u16, description: &'static str) -> Self {
+        let schema = Ref::from_schema_name(self.uses::<T>()).into();
+        self.answer(status, description, Some(("application/json", schema)))
     }
 
-    /// Answers `status` with a body of another media type.
-    pub fn media(mut self, status: u16, media: &'static str, description: &'static str) -> Self {
-        self.answers.push((status, description, Some(media)));
-        self
+    /// Answers `status` with `{items: [T]}`: a whole list, not paged.
+    pub fn list<T: ToSchema>(mut self, status: u16, description: &'static str) -> Self {
+        let item = Ref::from_schema_name(self.uses::<T>());
+        let schema = ObjectBuilder::new()
+            .property("items", ArrayBuilder::new().items(item))
+            .required("items")
+            .into();
+        self.answer(status, description, Some(("application/json", schema)))
+    }
+
+    /// Answers `status` with a JSON `T` plus `hints` on the text its author wrote.
+    pub fn hinted<T: ToSchema>(mut self, status: u16, description: &'static str) -> Self {
+        let item = Ref::from_schema_name(self.uses::<T>());
+        let hint = Ref::from_schema_name(self.uses::<kept_core::hints::Hint>());
+        let hints = ObjectBuilder::new()
+            .property("hints", ArrayBuilder::new().items(hint))
+            .required("hints");
+        let schema = AllOfBuilder::new().item(item).item(hints).into();
+        self.answer(status, description, Some(("application/json", schema)))
+    }
+
+    /// Answers `status` with a body of another media type, described by `schema`.
+    pub fn media(
+        self,
+        status: u16,
+        media: &'static str,
+        schema: impl Into<RefOr<Schema>>,
+        description: &'static str,
+    ) -> Self {
+        self.answer(status, description, Some((media, schema.into())))
     }
 
     /// Answers `status` with no body.
-    pub fn empty(mut self, status: u16, description: &'static str) -> Self {
-        self.answers.push((status, description, None));
-        self
+    pub fn empty(self, status: u16, description: &'static str) -> Self {
+        self.answer(status, description, None)
     }
 
     /// A failure particular to this operation (a 403 or 409 with its codes, say).
@@ -111,20 +148,47 @@ impl Op {
         self.failures.push((status, description));
         self
     }
+
+    fn answer(
+        mut self,
+        status: u16,
+        description: &'static str,
+        content: Option<(&'static str, RefOr<Schema>)>,
+    ) -> Self {
+        self.answers.push(Answer {
+            status,
+            description,
+            content,
+        });
+        self
+    }
+
+    /// Adds `T` and the schemas it refers to; returns the name to refer to it by.
+    fn uses<T: ToSchema>(&mut self) -> String {
+        let name = T::name().into_owned();
+        self.schemas.push((name.clone(), T::schema()));
+        T::schemas(&mut self.schemas);
+        name
+    }
 }
 
-/// A JSON request body: its schema's name, the schemas it needs, and whether it may be left out.
+/// A JSON request body: its schema's name, and whether it may be left out.
 #[derive(Debug)]
 struct Body {
     name: String,
-    schemas: Vec<(String, RefOr<Schema>)>,
     required: bool,
 }
 
-/// Registers routes on actix and describes them in the [`Document`] in the same call.
+/// What registration gathers: the document, and each path's routes in the order first seen.
+#[derive(Default)]
+struct Registry {
+    document: Document,
+    resources: Vec<(String, Vec<(Method, Route)>)>,
+}
+
+/// Registers routes and describes them in the [`Document`] in the same call.
 pub struct Api<'a> {
-    cfg: &'a mut web::ServiceConfig,
-    document: &'a mut Document,
+    registry: &'a mut Registry,
     prefix: &'static str,
     tag: &'static str,
 }
@@ -138,16 +202,45 @@ impl std::fmt::Debug for Api<'_> {
     }
 }
 
-impl<'a> Api<'a> {
-    pub fn new(cfg: &'a mut web::ServiceConfig, document: &'a mut Document) -> Self {
-        Api {
-            cfg,
-            document,
-            prefix: "",
-            tag: "operations",
+/// Serves on `cfg` every route `register` adds — the routes of one path as one resource that
+/// answers 405 with `Allow` for any other method — and returns their description.
+pub fn serve(cfg: &mut web::ServiceConfig, register: impl FnOnce(&mut Api<'_>)) -> Document {
+    let mut registry = Registry::default();
+    register(&mut Api {
+        registry: &mut registry,
+        prefix: "",
+        tag: "operations",
+    });
+    for (path, routes) in registry.resources {
+        let allow = routes
+            .iter()
+            .map(|(method, _)| method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut resource = web::resource(path);
+        for (_, route) in routes {
+            resource = resource.route(route);
         }
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { method_not_allowed(&allow) }
+        })));
     }
+    registry.document
+}
 
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut response =
+        actix_web::ResponseError::error_response(&crate::error::ApiError::method_not_allowed());
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
+}
+
+impl Api<'_> {
     /// Registers what `routes` adds under `prefix` and with `tag` in the document.
     pub fn group(
         &mut self,
@@ -155,13 +248,11 @@ impl<'a> Api<'a> {
         tag: &'static str,
         routes: impl FnOnce(&mut Api<'_>),
     ) -> &mut Self {
-        let mut inner = Api {
-            cfg: &mut *self.cfg,
-            document: &mut *self.document,
+        routes(&mut Api {
+            registry: &mut *self.registry,
             prefix,
             tag,
-        };
-        routes(&mut inner);
+        });
         self
     }
 
@@ -208,22 +299,16 @@ impl<'a> Api<'a> {
         F::Output: Responder + 'static,
     {
         let full = format!("{}{path}", self.prefix);
-        self.cfg
-            .route(&full, web::method(method.clone()).to(handler));
-        self.document
-            .describe(&method, &full, self.tag, operation_id::<F>(), op);
+        self.registry
+            .document
+            .describe(&method, &full, self.tag, op);
+        let route = web::method(method.clone()).to(handler);
+        let resources = &mut self.registry.resources;
+        match resources.iter_mut().find(|(known, _)| *known == full) {
+            Some((_, routes)) => routes.push((method, route)),
+            None => resources.push((full, vec![(method, route)])),
+        }
         self
-    }
-}
-
-/// `kept_api::routes::requests::create` → `requests_create`: unique, and it names the code.
-fn operation_id<F>() -> String {
-    let name = std::any::type_name::<F>();
-    let mut parts = name.rsplit("::");
-    let function = parts.next().unwrap_or(name);
-    match parts.next() {
-        Some(module) => format!("{module}_{function}"),
-        None => function.to_owned(),
     }
 }
 
@@ -235,11 +320,11 @@ pub struct Document {
 }
 
 impl Document {
-    fn describe(&mut self, method: &Method, path: &str, tag: &str, id: String, op: Op) {
+    fn describe(&mut self, method: &Method, path: &str, tag: &str, op: Op) {
         let mut operation = OperationBuilder::new()
             .tag(tag)
             .summary(Some(op.summary))
-            .operation_id(Some(id));
+            .operation_id(Some(op.id));
         let path_params = path_parameters(path);
         for name in &path_params {
             operation = operation.parameter(
@@ -247,7 +332,7 @@ impl Document {
                     .name(*name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .schema(Some(path_parameter_schema(name)))
                     .description(Some(path_parameter_meaning(name))),
             );
         }
@@ -255,14 +340,14 @@ impl Document {
         for parameter in op.query {
             operation = operation.parameter(parameter);
         }
-        for (status, description, media) in op.answers {
-            let mut response = ResponseBuilder::new().description(description);
-            if let Some(media) = media {
-                let schema = ObjectBuilder::new().schema_type(SchemaType::AnyValue);
+        self.schemas.extend(op.schemas);
+        for answer in op.answers {
+            let mut response = ResponseBuilder::new().description(answer.description);
+            if let Some((media, schema)) = answer.content {
                 response =
                     response.content(media, ContentBuilder::new().schema(Some(schema)).build());
             }
-            operation = operation.response(status.to_string(), response.build());
+            operation = operation.response(answer.status.to_string(), response.build());
         }
         let mut failures = op.failures;
         if let Some(body) = op.body {
@@ -280,7 +365,6 @@ impl Document {
                     .required(Some(required))
                     .build(),
             ));
-            self.schemas.extend(body.schemas);
             failures.extend([
                 (400, "The body is not JSON."),
                 (413, "The body is larger than the limit."),
@@ -307,9 +391,12 @@ impl Document {
         if op.rate_limited {
             failures.push((429, "Too many attempts; see `Retry-After`."));
         }
-        failures.push((503, "The database is unreachable."));
-        for (status, description) in failures {
-            operation = operation.response(status.to_string(), problem(description));
+        if *method != Method::GET && path.starts_with("/api/v1/spaces/{space_id}/") {
+            failures.push((409, "`space_closed`: the space is closed and read-only."));
+        }
+        failures.push((503, "The database is unreachable; see `Retry-After`."));
+        for (status, description) in merged(failures) {
+            operation = operation.response(status.to_string(), problem(&description));
         }
         self.paths
             .add_path_operation(path, vec![http_method(method)], operation.build());
@@ -341,6 +428,11 @@ impl Document {
     }
 }
 
+/// A text body of another media type (an HTML page, an iCalendar feed).
+pub fn text_body() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
 fn http_method(method: &Method) -> HttpMethod {
     match *method {
         Method::POST => HttpMethod::Post,
@@ -358,6 +450,16 @@ fn path_parameters(path: &str) -> Vec<&str> {
         .collect()
 }
 
+fn path_parameter_schema(name: &str) -> ObjectBuilder {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    match name {
+        // 128 random bits as hex.
+        "code" => string.pattern(Some("^[0-9a-f]{32}$")),
+        "file" => string.pattern(Some(r"^[0-9a-f]+\.ics$")),
+        _ => string.format(Some(SchemaFormat::Custom("uuid".into()))),
+    }
+}
+
 fn path_parameter_meaning(name: &str) -> String {
     match name {
         "code" => "The invite code.".to_owned(),
@@ -366,7 +468,24 @@ fn path_parameter_meaning(name: &str) -> String {
     }
 }
 
-fn problem(description: &'static str) -> utoipa::openapi::Response {
+/// One description per status: an operation's own reasons and those of its shape, together.
+fn merged(failures: Vec<(u16, &'static str)>) -> BTreeMap<u16, String> {
+    let mut by_status: BTreeMap<u16, String> = BTreeMap::new();
+    for (status, description) in failures {
+        by_status
+            .entry(status)
+            .and_modify(|known| {
+                if !known.contains(description) {
+                    known.push_str(" Or: ");
+                    known.push_str(description);
+                }
+            })
+            .or_insert_with(|| description.to_owned());
+    }
+    by_status
+}
+
+fn problem(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
         .content(
@@ -380,23 +499,37 @@ fn problem(description: &'static str) -> utoipa::openapi::Response {
 
 fn problem_schema() -> Schema {
     let string = || ObjectBuilder::new().schema_type(Type::String);
+    let field_error = ObjectBuilder::new()
+        .property(
+            "field",
+            string().description(Some("The field, as a path (`schedule.at`).")),
+        )
+        .property("message", string())
+        .required("field")
+        .required("message")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
     ObjectBuilder::new()
         .description(Some(
             "RFC 9457 problem details with a stable machine `code`.",
         ))
         .property("type", string())
         .property("title", string())
-        .property("status", ObjectBuilder::new().schema_type(Type::Integer))
-        .property("code", string())
+        .property(
+            "status",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(400))
+                .maximum(Some(599)),
+        )
+        .property(
+            "code",
+            string().description(Some("Stable; clients branch on it.")),
+        )
         .property("detail", string())
         .property(
             "errors",
-            utoipa::openapi::schema::ArrayBuilder::new()
-                .items(
-                    ObjectBuilder::new()
-                        .property("field", string())
-                        .property("message", string()),
-                )
+            ArrayBuilder::new()
+                .items(field_error)
                 .description(Some("Per-field messages, for 422.")),
         )
         .required("type")
@@ -404,6 +537,7 @@ fn problem_schema() -> Schema {
         .required("status")
         .required("code")
         .required("detail")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         .into()
 }
 
@@ -411,7 +545,7 @@ fn problem_schema() -> Schema {
 /// registration the server runs, against a throwaway app.
 pub fn document_of(register: impl FnOnce(&mut Api<'_>)) -> OpenApi {
     let mut document = Document::default();
-    let _app = actix_web::App::new().configure(|cfg| register(&mut Api::new(cfg, &mut document)));
+    let _app = actix_web::App::new().configure(|cfg| document = serve(cfg, register));
     document.into_openapi()
 }
 
@@ -426,13 +560,5 @@ mod tests {
             vec!["space_id", "request_id"]
         );
         assert!(path_parameters("/healthz").is_empty());
-    }
-
-    #[test]
-    fn operation_ids_name_module_and_function() {
-        fn id_of<F>(_: F) -> String {
-            operation_id::<F>()
-        }
-        assert_eq!(id_of(path_parameters), "openapi_path_parameters");
     }
 }

@@ -20,6 +20,7 @@ pub type OccurrenceNote = Text<2000>;
 
 /// How long after the due time an occurrence can still be marked kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grace(i64);
 
 impl Grace {
@@ -59,6 +60,7 @@ pub fn check_recurrence(recurrence: &Recurrence, now: DateTime<Utc>) -> Result<(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommitmentState {
     Active,
@@ -66,6 +68,7 @@ pub enum CommitmentState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OccurrenceState {
     Due,

@@ -23,6 +23,7 @@ pub enum Audience {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "payload")]
 pub enum SpaceEvent {
     #[serde(rename = "space.created")]

@@ -15,6 +15,8 @@ pub mod hints;
 pub mod ids;
 pub mod mail;
 pub mod note;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod reminder;
 pub mod request;
 pub mod schedule;

@@ -32,7 +32,9 @@ pub enum MailKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalTime))]
     pub start: NaiveTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalTime))]
     pub end: NaiveTime,
 }
 

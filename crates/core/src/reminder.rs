@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a reminder is about; stored by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
     /// Both partners, `lead` before each start of an accepted talk.

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 pub type RequestText = Text<20_000>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum RequestState {
     Open,
     Acknowledged,

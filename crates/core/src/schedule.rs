@@ -15,20 +15,21 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Recurrence {
     /// One occurrence, due at this instant.
-    Once {
-        due: DateTime<Utc>,
-    },
+    Once { due: DateTime<Utc> },
     Daily {
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalTime))]
         at: NaiveTime,
     },
     /// Monday to Friday.
     Weekdays {
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalTime))]
         at: NaiveTime,
     },
     Weekly {
         /// Day names: "Mon", "Tue", … (full English names are accepted too).
-        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["Mon", "Thu"])))]
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::DayName>, min_items = 1))]
         days: Vec<Weekday>,
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalTime))]
         at: NaiveTime,
     },
 }

@@ -13,6 +13,7 @@ pub type SpaceName = Title;
 pub const INVITE_TTL: Duration = Duration::days(7);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SpaceState {
     Open,
@@ -67,8 +68,8 @@ impl SpaceState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum LeaveMode {
     /// The partner is told that the leaver left.
     Normal,

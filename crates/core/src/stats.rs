@@ -62,6 +62,7 @@ pub struct StatsInput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommitmentWeek {
     pub kept: u32,
     pub confirmed: u32,
@@ -72,6 +73,7 @@ pub struct CommitmentWeek {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestWeek {
     pub created: u32,
     pub acknowledged: u32,
@@ -79,12 +81,14 @@ pub struct RequestWeek {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrustWeek {
     pub shared_ratings: u32,
     pub average: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerWeek {
     pub week: String,
     pub commitments: CommitmentWeek,
@@ -93,6 +97,7 @@ pub struct PartnerWeek {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerStats {
     pub user_id: UserId,
     pub current_run: u32,
@@ -102,6 +107,7 @@ pub struct PartnerStats {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TalkWeek {
     pub week: String,
     pub planned: u32,
@@ -110,6 +116,7 @@ pub struct TalkWeek {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub weeks: Vec<String>,
     pub partners: Vec<PartnerStats>,

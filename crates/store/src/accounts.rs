@@ -17,6 +17,7 @@ use serde::Serialize;
 
 /// What a person sees of their own account.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = User))]
 pub struct UserView {
     pub id: UserId,
     pub email: Email,

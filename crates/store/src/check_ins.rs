@@ -14,6 +14,7 @@ use kept_core::{CheckInId, DomainError, SpaceId, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CheckIn))]
 pub struct CheckInView {
     pub id: CheckInId,
     pub space_id: SpaceId,
@@ -54,6 +55,7 @@ impl TryFrom<CheckInRow> for CheckInView {
 
 /// A page of check-ins, newest first; `next` is the `before` id for the following page.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckInPage {
     pub items: Vec<CheckInView>,
     pub next: Option<CheckInId>,
@@ -152,13 +154,7 @@ impl Store {
                     check_ins::redacted_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
-            crate::events::scrub_payloads(
-                conn,
-                space,
-                &["check_in.created"],
-                "check_in_id",
-                &id.to_string(),
-            )?;
+            crate::events::scrub_payloads(conn, space, "check_in_id", &id.to_string())?;
             append_event(
                 conn,
                 space,

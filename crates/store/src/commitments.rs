@@ -47,6 +47,7 @@ pub struct CommitmentTerms {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Commitment))]
 pub struct CommitmentView {
     pub id: CommitmentId,
     pub space_id: SpaceId,
@@ -64,6 +65,7 @@ pub struct CommitmentView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Occurrence))]
 pub struct OccurrenceView {
     pub id: OccurrenceId,
     pub commitment_id: CommitmentId,

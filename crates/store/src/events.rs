@@ -57,6 +57,7 @@ impl TryFrom<EventRow> for EventView {
 
 /// A page of the timeline; `next` is the `after` to ask for the following page.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventPage {
     pub items: Vec<EventView>,
     pub next: Option<i64>,
@@ -105,15 +106,27 @@ pub(crate) fn append_event(
     Ok(seq)
 }
 
-/// Removes a redacted item's content from the events that carried it: their payload becomes
-/// `{<id_field>: <id>, "redacted": true}`; kind, seq, actor and time remain.
+/// The kinds whose payload carries text its author may delete, with the field naming the item.
+/// Once deleted, such a payload is only `{<id field>: <id>, "redacted": true}`.
+pub const REDACTABLE: &[(&str, &str)] = &[
+    ("check_in.created", "check_in_id"),
+    ("note.scheduled", "note_id"),
+    ("note.delivered", "note_id"),
+];
+
+/// Removes a redacted item's content from the events that carried it (the [`REDACTABLE`] kinds
+/// naming it by `id_field`); kind, seq, actor and time remain.
 pub(crate) fn scrub_payloads(
     conn: &mut DbConnection,
     space: SpaceId,
-    kinds: &[&str],
     id_field: &str,
     id: &str,
 ) -> StoreResult<()> {
+    let kinds: Vec<&str> = REDACTABLE
+        .iter()
+        .filter(|(_, field)| *field == id_field)
+        .map(|(kind, _)| *kind)
+        .collect();
     let needle = format!("%\"{id_field}\":\"{id}\"%");
     let scrubbed = serde_json::json!({ id_field: id, "redacted": true }).to_string();
     diesel::update(events::table)

@@ -24,6 +24,8 @@ pub mod talks;
 pub mod test_db;
 pub mod together;
 
+#[cfg(feature = "openapi")]
+mod openapi;
 mod rows;
 
 pub use db::{Backend, DatabaseUrl, DbConnection, PoolOptions};

@@ -28,6 +28,7 @@ pub struct NewNote {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Note))]
 pub struct NoteView {
     pub id: NoteId,
     pub space_id: SpaceId,
@@ -199,13 +200,7 @@ impl Store {
             diesel::update(notes::table.find(id.to_string()))
                 .set((notes::text.eq(""), notes::redacted_at.eq(stored_time(now))))
                 .execute(conn)?;
-            crate::events::scrub_payloads(
-                conn,
-                space,
-                &["note.delivered", "note.scheduled"],
-                "note_id",
-                &id.to_string(),
-            )?;
+            crate::events::scrub_payloads(conn, space, "note_id", &id.to_string())?;
             // A note the partner never saw is deleted without telling them it existed.
             let audience = if found.delivered_at.is_some() {
                 Audience::Members

@@ -15,6 +15,7 @@ use kept_core::{RequestId, SpaceId, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Request))]
 pub struct RequestView {
     pub id: RequestId,
     pub space_id: SpaceId,

@@ -18,6 +18,7 @@ use kept_core::{DomainError, InviteId, SpaceId, UserId, account::Email};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Member))]
 pub struct MemberView {
     pub user_id: UserId,
     pub display_name: String,
@@ -26,6 +27,7 @@ pub struct MemberView {
 
 /// A space as its members see it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Space))]
 pub struct SpaceView {
     pub id: SpaceId,
     pub name: String,
@@ -40,6 +42,7 @@ pub struct SpaceView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Invite))]
 pub struct InviteView {
     pub id: InviteId,
     pub space_id: SpaceId,

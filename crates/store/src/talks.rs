@@ -49,6 +49,7 @@ pub enum TalkChange {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Talk))]
 pub struct TalkView {
     pub id: TalkId,
     pub space_id: SpaceId,
@@ -67,12 +68,14 @@ pub struct TalkView {
 
 /// One coming start, in UTC and in the viewer's own time zone.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpcomingStart {
     pub starts_at: DateTime<Utc>,
     pub starts_at_local: DateTime<FixedOffset>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TalkOccurrence))]
 pub struct TalkOccurrenceView {
     pub starts_at: DateTime<Utc>,
     pub outcome: Outcome,
@@ -82,6 +85,7 @@ pub struct TalkOccurrenceView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TalkDetail {
     #[serde(flatten)]
     pub talk: TalkView,

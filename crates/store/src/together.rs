@@ -16,6 +16,7 @@ use kept_core::{ActivityId, SpaceId, TrustRatingId, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TrustRating))]
 pub struct TrustView {
     pub id: TrustRatingId,
     pub author_id: UserId,
@@ -58,6 +59,7 @@ impl TryFrom<TrustRow> for TrustView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Activity))]
 pub struct ActivityView {
     pub id: ActivityId,
     pub space_id: SpaceId,

@@ -11,12 +11,12 @@ use crate::openapi::{Api, Op};
 use crate::routes::{blocking, blocking_mapped, path_id, query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use kept_core::SpaceId;
 use kept_store::{StoreError, secret_digest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 pub use session::LiveOptions;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 /// 256 bits: the ticket is a bearer secret, if only for a minute.
 const TICKET_BYTES: usize = 32;
@@ -25,13 +25,17 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces/{space_id}/live-ticket",
         issue_ticket,
-        Op::new("A single-use ticket (60 s) for opening the live stream")
-            .json(201, "`{ticket, expires_at}`."),
+        Op::new(
+            "issueLiveTicket",
+            "A single-use ticket (60 s) for opening the live stream",
+        )
+        .ok::<LiveTicket>(201, "The ticket and when it expires."),
     )
     .get(
         "/spaces/{space_id}/live",
         open,
         Op::new(
+            "openLive",
             "Live stream of the timeline over a websocket (events after `after`, then new ones)",
         )
         .public()
@@ -60,18 +64,30 @@ async fn issue_ticket(
     let expires_at =
         blocking(move || store.issue_live_ticket(caller.user, caller.session, space, &digest, ttl))
             .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "ticket": ticket,
-        "expires_at": expires_at,
-        "expires_in": ttl.num_seconds(),
-    })))
+    Ok(HttpResponse::Created().json(LiveTicket {
+        ticket,
+        expires_at,
+        expires_in: ttl.num_seconds(),
+    }))
+}
+
+/// A ticket for `GET …/live?ticket=`: single use, for this space and session.
+#[derive(Serialize, ToSchema)]
+struct LiveTicket {
+    ticket: String,
+    expires_at: DateTime<Utc>,
+    /// Seconds until it expires.
+    expires_in: i64,
 }
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct OpenQuery {
+    /// From `POST …/live-ticket`.
     ticket: Option<String>,
+    /// The last `seq` the client has; 0 (the default) replays from the beginning.
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 

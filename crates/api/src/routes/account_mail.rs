@@ -5,7 +5,7 @@ use super::{admit, blocking, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
-use crate::openapi::{Api, Op};
+use crate::openapi::{Api, Op, text_body};
 use crate::rate_limit::Door;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -23,54 +23,69 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/auth/verify-email",
         verify_email,
-        Op::new("Confirm an address with the token from the mailed link")
-            .public()
-            .body::<TokenBody>()
-            .empty(204, "The address is verified.")
-            .fails(400, "`invalid_token`: unknown, already used or expired."),
+        Op::new(
+            "verifyEmail",
+            "Confirm an address with the token from the mailed link",
+        )
+        .public()
+        .body::<TokenBody>()
+        .empty(204, "The address is verified.")
+        .fails(400, "`invalid_token`: unknown, already used or expired."),
     )
     .post(
         "/auth/verify-email/resend",
         resend_verification,
-        Op::new("Mail a new verification link")
+        Op::new("resendVerification", "Mail a new verification link")
             .empty(202, "Mailed, unless the address is already verified."),
     )
     .post(
         "/auth/password-reset",
         request_reset,
-        Op::new("Mail a single-use password reset link (1 hour) to a verified address")
-            .public()
-            .rate_limited()
-            .body::<ResetRequestBody>()
-            .empty(202, "Always, whether or not the address has an account."),
+        Op::new(
+            "requestPasswordReset",
+            "Mail a single-use password reset link (1 hour) to a verified address",
+        )
+        .public()
+        .rate_limited()
+        .body::<ResetRequestBody>()
+        .empty(202, "Always, whether or not the address has an account."),
     )
     .post(
         "/auth/password-reset/confirm",
         confirm_reset,
-        Op::new("Set a new password with the mailed token; every session is signed out")
-            .public()
-            .rate_limited()
-            .body::<ResetBody>()
-            .empty(204, "The password is changed.")
-            .fails(400, "`invalid_token`: unknown, already used or expired."),
+        Op::new(
+            "confirmPasswordReset",
+            "Set a new password with the mailed token; every session is signed out",
+        )
+        .public()
+        .rate_limited()
+        .body::<ResetBody>()
+        .empty(204, "The password is changed.")
+        .fails(400, "`invalid_token`: unknown, already used or expired."),
     )
     .get(
         "/unsubscribe",
         unsubscribe_page,
-        Op::new("The page an unsubscribe link opens: a button, changing nothing by itself")
-            .public()
-            .query::<UnsubscribeQuery>()
-            .media(200, "text/html", "The page.")
-            .fails(400, "`invalid_token`: the link is damaged."),
+        Op::new(
+            "unsubscribePage",
+            "The page an unsubscribe link opens: a button, changing nothing by itself",
+        )
+        .public()
+        .query::<UnsubscribeQuery>()
+        .media(200, "text/html", text_body(), "The page.")
+        .fails(400, "`invalid_token`: the link is damaged."),
     )
     .post(
         "/unsubscribe",
         unsubscribe,
-        Op::new("One-click unsubscribe (RFC 8058): turns that kind of mail off")
-            .public()
-            .query::<UnsubscribeQuery>()
-            .media(200, "text/html", "Confirmation.")
-            .fails(400, "`invalid_token`: the link is damaged."),
+        Op::new(
+            "unsubscribe",
+            "One-click unsubscribe (RFC 8058): turns that kind of mail off",
+        )
+        .public()
+        .query::<UnsubscribeQuery>()
+        .media(200, "text/html", text_body(), "Confirmation.")
+        .fails(400, "`invalid_token`: the link is damaged."),
     );
 }
 
@@ -78,6 +93,7 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = EmailToken)]
 struct TokenBody {
+    #[schema(max_length = 1024)]
     token: String,
 }
 
@@ -85,6 +101,7 @@ struct TokenBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = PasswordResetRequest)]
 struct ResetRequestBody {
+    #[schema(value_type = Email, inline)]
     email: String,
 }
 
@@ -92,7 +109,9 @@ struct ResetRequestBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = PasswordReset)]
 struct ResetBody {
+    #[schema(max_length = 1024)]
     token: String,
+    #[schema(value_type = Password, inline)]
     password: String,
 }
 

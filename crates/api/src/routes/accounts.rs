@@ -5,6 +5,7 @@ use super::account_mail::link_secret;
 use super::{admit, blocking, blocking_mapped};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
+use crate::help::HelpResource;
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::rate_limit::Door;
@@ -29,11 +30,11 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/auth/register",
         register,
-        Op::new("Create an account and sign in")
+        Op::new("register", "Create an account and sign in")
             .public()
             .rate_limited()
             .body::<RegisterBody>()
-            .json(
+            .ok::<Registered>(
                 201,
                 "The new user and a session's tokens (the refresh token also as a cookie).",
             )
@@ -42,11 +43,11 @@ pub fn routes(api: &mut Api<'_>) {
     .post(
         "/auth/login",
         login,
-        Op::new("Sign in")
+        Op::new("login", "Sign in")
             .public()
             .rate_limited()
             .body::<LoginBody>()
-            .json(
+            .ok::<Tokens>(
                 200,
                 "Access and refresh tokens (the refresh token also as a cookie).",
             )
@@ -55,44 +56,53 @@ pub fn routes(api: &mut Api<'_>) {
     .post(
         "/auth/refresh",
         refresh,
-        Op::new("Trade a refresh token (body or cookie) for new tokens")
-            .public()
-            .optional_body::<RefreshBody>()
-            .json(200, "New tokens; the presented refresh token is spent.")
-            .fails(
-                401,
-                "`invalid_refresh_token`: unknown, spent or revoked (reuse revokes the session).",
-            ),
+        Op::new(
+            "refreshTokens",
+            "Trade a refresh token (body or cookie) for new tokens",
+        )
+        .public()
+        .optional_body::<RefreshBody>()
+        .ok::<Tokens>(200, "New tokens; the presented refresh token is spent.")
+        .fails(
+            401,
+            "`invalid_refresh_token`: unknown, spent or revoked (reuse revokes the session).",
+        ),
     )
     .post(
         "/auth/logout",
         logout,
-        Op::new("Sign this session out").empty(204, "Signed out; the cookie is cleared."),
+        Op::new("logout", "Sign this session out").empty(204, "Signed out; the cookie is cleared."),
     )
     .post(
         "/auth/logout-all",
         logout_all,
-        Op::new("Sign out every session of the caller")
+        Op::new("logoutAll", "Sign out every session of the caller")
             .empty(204, "Every session is signed out; the cookie is cleared."),
     )
     .get(
         "/me",
         me,
-        Op::new("The caller's profile").json(200, "The profile."),
+        Op::new("getMe", "The caller's profile").ok::<UserView>(200, "The profile."),
     )
     .patch(
         "/me",
         update_me,
-        Op::new("Change display name, time zone or check-in times")
-            .body::<ProfileBody>()
-            .json(200, "The changed profile."),
+        Op::new(
+            "updateMe",
+            "Change display name, time zone, check-in times or mail preferences",
+        )
+        .body::<ProfileBody>()
+        .ok::<UserView>(200, "The changed profile."),
     )
     .get(
         "/help-resources",
         help_resources,
-        Op::new("Where to find help (configured by the operator)")
-            .public()
-            .json(200, "`{items}`: name, description, url."),
+        Op::new(
+            "listHelpResources",
+            "Where to find help (configured by the operator)",
+        )
+        .public()
+        .list::<HelpResource>(200, "Name, description and address of each."),
     );
 }
 
@@ -100,9 +110,13 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = Registration)]
 struct RegisterBody {
+    #[schema(value_type = Email, inline)]
     email: String,
+    #[schema(value_type = Password, inline)]
     password: String,
+    #[schema(value_type = DisplayName, inline)]
     display_name: String,
+    #[schema(value_type = TimeZone, inline)]
     time_zone: String,
 }
 
@@ -110,7 +124,9 @@ struct RegisterBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = Login)]
 struct LoginBody {
+    #[schema(value_type = Email, inline)]
     email: String,
+    #[schema(max_length = 1024)]
     password: String,
 }
 
@@ -118,6 +134,7 @@ struct LoginBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = Refresh)]
 struct RefreshBody {
+    #[schema(max_length = 1024)]
     refresh_token: String,
 }
 
@@ -125,25 +142,30 @@ struct RefreshBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = ProfileChange)]
 struct ProfileBody {
+    #[schema(value_type = Option<DisplayName>, inline)]
     display_name: Option<String>,
+    #[schema(value_type = Option<TimeZone>, inline)]
     time_zone: Option<String>,
-    /// Local times of day ("08:00:00") for check-in reminders.
+    /// Local times of day ("08:00") for check-in reminders.
+    #[schema(value_type = Option<kept_core::check_in::CheckInTimes>, inline)]
     check_in_times: Option<Vec<chrono::NaiveTime>>,
     /// Mail preferences to change; fields left out stay as they are.
     #[schema(value_type = Option<kept_core::mail::MailPreferences>)]
     mail: Option<serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Tokens {
     access_token: String,
     refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String)]
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Registered {
     user: UserView,
     #[serde(flatten)]

@@ -5,11 +5,13 @@
 use super::blocking;
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::{Api, Op};
+use crate::openapi::{Api, Op, text_body};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use kept_core::calendar::render;
 use kept_store::secret_digest;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// 256 bits: the feed address is a long-lived bearer secret.
 const TOKEN_BYTES: usize = 32;
@@ -18,21 +20,38 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/me/calendar-token",
         issue,
-        Op::new("Issue (or replace) the caller's secret calendar feed address")
-            .json(201, "`{token, url}`; any earlier address stops working."),
+        Op::new(
+            "issueCalendarToken",
+            "Issue (or replace) the caller's secret calendar feed address",
+        )
+        .ok::<CalendarFeed>(
+            201,
+            "The feed's address; any earlier address stops working.",
+        ),
     )
     .delete(
         "/me/calendar-token",
         revoke,
-        Op::new("Revoke the caller's calendar feed").empty(204, "The feed address stops working."),
+        Op::new("revokeCalendarToken", "Revoke the caller's calendar feed")
+            .empty(204, "The feed address stops working."),
     )
     .get(
         "/calendar/{file}",
         feed,
-        Op::new("iCalendar feed of upcoming talks and the owner's own commitments")
-            .public()
-            .media(200, "text/calendar", "The feed."),
+        Op::new(
+            "getCalendarFeed",
+            "iCalendar feed of upcoming talks and the owner's own commitments",
+        )
+        .public()
+        .media(200, "text/calendar", text_body(), "The feed."),
     );
+}
+
+/// A secret calendar feed: the token and the address that carries it.
+#[derive(Serialize, ToSchema)]
+struct CalendarFeed {
+    token: String,
+    url: String,
 }
 
 async fn issue(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
@@ -41,7 +60,7 @@ async fn issue(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResp
     let store = state.store.clone();
     blocking(move || store.issue_calendar_token(caller.user, &digest)).await?;
     let url = format!("{}/api/v1/calendar/{token}.ics", state.config.public_url());
-    Ok(HttpResponse::Created().json(serde_json::json!({ "token": token, "url": url })))
+    Ok(HttpResponse::Created().json(CalendarFeed { token, url }))
 }
 
 async fn revoke(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {

@@ -7,9 +7,10 @@ use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kept_core::check_in::{Mood, NewCheckIn};
+use kept_core::check_in::{CheckInText, Mood, NewCheckIn};
 use kept_core::hints::HintKind;
 use kept_core::{CheckInId, SpaceId};
+use kept_store::check_ins::{CheckInPage, CheckInView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,27 +22,31 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces/{space_id}/check-ins",
         create,
-        Op::new("Check in")
+        Op::new("createCheckIn", "Check in")
             .body::<CreateBody>()
-            .json(201, "The check-in, with `hints` on what was written."),
+            .hinted::<CheckInView>(201, "The check-in, with `hints` on what was written."),
     )
     .get(
         "/spaces/{space_id}/check-ins",
         list,
-        Op::new("Check-ins, newest first")
+        Op::new("listCheckIns", "Check-ins, newest first")
             .query::<ListQuery>()
-            .json(
-                200,
-                "`{items, next}`: pass `next` as `before` for the older page.",
-            ),
+            .ok::<CheckInPage>(200, "A page; pass `next` as `before` for the older page."),
     )
-    .get(one, get, Op::new("One check-in").json(200, "The check-in."))
+    .get(
+        one,
+        get,
+        Op::new("getCheckIn", "One check-in").ok::<CheckInView>(200, "The check-in."),
+    )
     .delete(
         one,
         redact,
-        Op::new("Delete the text of one's own check-in (the fact stays in the timeline)")
-            .empty(204, "The text is gone everywhere.")
-            .fails(403, "`not_the_author`: only its author may delete it."),
+        Op::new(
+            "redactCheckIn",
+            "Delete the text of one's own check-in (the fact stays in the timeline)",
+        )
+        .empty(204, "The text is gone everywhere.")
+        .fails(403, "`not_the_author`: only its author may delete it."),
     );
 }
 
@@ -49,6 +54,7 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewCheckIn)]
 struct CreateBody {
+    #[schema(value_type = CheckInText, inline)]
     text: String,
     #[serde(default)]
     mood: Option<Mood>,
@@ -58,7 +64,11 @@ struct CreateBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// The `next` of the previous page: a check-in id.
+    #[param(value_type = Option<CheckInId>)]
     before: Option<String>,
+    /// 1 to 200 (`MAX_PAGE`); 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

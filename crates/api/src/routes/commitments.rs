@@ -13,8 +13,10 @@ use kept_core::commitment::{CommitmentText, Grace, OccurrenceNote, check_recurre
 use kept_core::hints::HintKind;
 use kept_core::schedule::Recurrence;
 use kept_core::{CommitmentId, Invalid, OccurrenceId, RequestId, SpaceId};
-use kept_store::commitments::{CommitmentTerms, NewCommitment, OccurrenceChange};
-use serde::Deserialize;
+use kept_store::commitments::{
+    CommitmentTerms, CommitmentView, NewCommitment, OccurrenceChange, OccurrenceView,
+};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Minutes after the due time an occurrence can still be marked kept, unless asked otherwise.
@@ -26,37 +28,49 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces/{space_id}/commitments",
         create,
-        Op::new("Make a commitment (once, daily, on weekdays or weekly, in the committer's zone)")
-            .body::<CreateBody>()
-            .json(201, "The commitment, with `hints` on what was written."),
+        Op::new(
+            "createCommitment",
+            "Make a commitment (once, daily, on weekdays or weekly, in the committer's zone)",
+        )
+        .body::<CreateBody>()
+        .hinted::<CommitmentView>(201, "The commitment, with `hints` on what was written.")
+        .fails(
+            409,
+            "`no_partner`: nobody has joined the space to make it to yet.",
+        ),
     )
     .get(
         "/spaces/{space_id}/commitments",
         list,
-        Op::new("Commitments of the space").json(200, "`{items}`."),
+        Op::new("listCommitments", "Commitments of the space")
+            .list::<CommitmentView>(200, "Every commitment, current and retired."),
     )
     .get(
         one,
         get,
-        Op::new("One commitment with its occurrences").json(200, "The commitment and occurrences."),
+        Op::new("getCommitment", "One commitment with its occurrences")
+            .ok::<CommitmentDetail>(200, "The commitment and its occurrences."),
     )
     .post(
         &format!("{one}/renegotiate"),
         renegotiate,
-        Op::new("Change the terms (a new version; kept history stays)")
-            .body::<TermsBody>()
-            .json(200, "The new version.")
-            .fails(
-                403,
-                "`not_the_committer`: only the committer may renegotiate.",
-            )
-            .fails(409, "`commitment_retired`: it is retired."),
+        Op::new(
+            "renegotiateCommitment",
+            "Change the terms (a new version; kept history stays)",
+        )
+        .body::<TermsBody>()
+        .hinted::<CommitmentView>(200, "The new version, with `hints` on its text.")
+        .fails(
+            403,
+            "`not_the_committer`: only the committer may renegotiate.",
+        )
+        .fails(409, "`commitment_retired`: it is retired."),
     )
     .post(
         &format!("{one}/retire"),
         retire,
-        Op::new("Retire the commitment")
-            .json(200, "The retired commitment.")
+        Op::new("retireCommitment", "Retire the commitment")
+            .ok::<CommitmentView>(200, "The retired commitment.")
             .fails(
                 403,
                 "`not_the_committer`: only the committer may retire it.",
@@ -66,37 +80,46 @@ pub fn routes(api: &mut Api<'_>) {
     .post(
         &format!("{occurrence}/kept"),
         kept,
-        Op::new("Mark an occurrence kept (the committer, within its window)")
-            .optional_body::<KeptBody>()
-            .json(200, "The occurrence.")
-            .fails(
-                403,
-                "`not_the_committer`: only the committer marks it kept.",
-            )
-            .fails(409, "Not open yet, already past, or already marked."),
+        Op::new(
+            "markOccurrenceKept",
+            "Mark an occurrence kept (the committer, within its window)",
+        )
+        .optional_body::<KeptBody>()
+        .ok::<OccurrenceView>(200, "The occurrence.")
+        .fails(
+            403,
+            "`not_the_committer`: only the committer marks it kept.",
+        )
+        .fails(409, "Not open yet, already past, or already marked."),
     )
     .post(
         &format!("{occurrence}/confirm"),
         confirm,
-        Op::new("Confirm a kept occurrence (the partner)")
-            .json(200, "The occurrence.")
-            .fails(403, "`not_the_partner`: only the partner confirms.")
-            .fails(
-                409,
-                "The occurrence is not marked kept, or is already answered.",
-            ),
+        Op::new(
+            "confirmOccurrence",
+            "Confirm a kept occurrence (the partner)",
+        )
+        .ok::<OccurrenceView>(200, "The occurrence.")
+        .fails(403, "`not_the_partner`: only the partner confirms.")
+        .fails(
+            409,
+            "The occurrence is not marked kept, or is already answered.",
+        ),
     )
     .post(
         &format!("{occurrence}/dispute"),
         dispute,
-        Op::new("Dispute a kept occurrence (the partner, with a reason)")
-            .body::<DisputeBody>()
-            .json(200, "The occurrence.")
-            .fails(403, "`not_the_partner`: only the partner disputes.")
-            .fails(
-                409,
-                "The occurrence is not marked kept, or is already answered.",
-            ),
+        Op::new(
+            "disputeOccurrence",
+            "Dispute a kept occurrence (the partner, with a reason)",
+        )
+        .body::<DisputeBody>()
+        .ok::<OccurrenceView>(200, "The occurrence.")
+        .fails(403, "`not_the_partner`: only the partner disputes.")
+        .fails(
+            409,
+            "The occurrence is not marked kept, or is already answered.",
+        ),
     );
 }
 
@@ -104,11 +127,16 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewCommitment)]
 struct CreateBody {
+    #[schema(value_type = CommitmentText, inline)]
     text: String,
     schedule: Recurrence,
+    /// Minutes after the due time it can still be marked kept (default 60).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080)]
     grace_minutes: Option<i64>,
+    /// The request this answers.
     #[serde(default)]
+    #[schema(value_type = Option<RequestId>)]
     request_id: Option<String>,
 }
 
@@ -117,10 +145,12 @@ struct CreateBody {
 #[schema(as = CommitmentTerms)]
 struct TermsBody {
     #[serde(default)]
+    #[schema(value_type = Option<CommitmentText>, inline)]
     text: Option<String>,
     #[serde(default)]
     schedule: Option<Recurrence>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080)]
     grace_minutes: Option<i64>,
 }
 
@@ -129,6 +159,7 @@ struct TermsBody {
 #[schema(as = KeptNote)]
 struct KeptBody {
     #[serde(default)]
+    #[schema(value_type = Option<OccurrenceNote>, inline)]
     note: Option<String>,
 }
 
@@ -136,7 +167,16 @@ struct KeptBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = Dispute)]
 struct DisputeBody {
+    #[schema(value_type = OccurrenceNote, inline)]
     reason: String,
+}
+
+/// A commitment with its occurrences (those written so far: up to two weeks ahead).
+#[derive(Serialize, ToSchema)]
+struct CommitmentDetail {
+    #[serde(flatten)]
+    commitment: CommitmentView,
+    occurrences: Vec<OccurrenceView>,
 }
 
 type OnePath = web::Path<(String, String)>;
@@ -212,10 +252,10 @@ async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiRe
     let store = state.store.clone();
     let (commitment, occurrences) =
         blocking(move || store.commitment(caller.user, space, id)).await?;
-    let mut answer = serde_json::to_value(commitment).map_err(|e| ApiError::internal(&e))?;
-    answer["occurrences"] =
-        serde_json::to_value(occurrences).map_err(|e| ApiError::internal(&e))?;
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(CommitmentDetail {
+        commitment,
+        occurrences,
+    }))
 }
 
 async fn renegotiate(

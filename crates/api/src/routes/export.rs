@@ -9,16 +9,51 @@ use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
-use kept_core::SpaceId;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use kept_core::{SpaceId, UserId};
+use kept_store::check_ins::CheckInView;
+use kept_store::commitments::{CommitmentView, OccurrenceView};
+use kept_store::events::EventView;
+use kept_store::notes::NoteView;
+use kept_store::requests::RequestView;
+use kept_store::spaces::SpaceView;
+use kept_store::talks::TalkDetail;
+use kept_store::together::{ActivityView, TrustView};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub fn routes(api: &mut Api<'_>) {
     api.get(
         "/spaces/{space_id}/export",
         export,
-        Op::new("Everything in the space the caller may see, as one JSON document")
-            .json(200, "The export (served as an attachment)."),
+        Op::new(
+            "exportSpace",
+            "Everything in the space the caller may see, as one JSON document",
+        )
+        .ok::<SpaceExport>(200, "The export (served as an attachment)."),
     );
+}
+
+/// Everything in a space one member may see, at one moment.
+#[derive(Serialize, ToSchema)]
+struct SpaceExport {
+    exported_at: DateTime<Utc>,
+    exported_by: UserId,
+    space: SpaceView,
+    requests: Vec<RequestView>,
+    commitments: Vec<ExportedCommitment>,
+    talks: Vec<TalkDetail>,
+    check_ins: Vec<CheckInView>,
+    notes: Vec<NoteView>,
+    trust: Vec<TrustView>,
+    activities: Vec<ActivityView>,
+    events: Vec<EventView>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ExportedCommitment {
+    commitment: CommitmentView,
+    occurrences: Vec<OccurrenceView>,
 }
 
 async fn export(
@@ -34,8 +69,14 @@ async fn export(
         let commitments = store
             .commitments(viewer, space)?
             .into_iter()
-            .map(|c| store.commitment(viewer, space, c.id).map(|(commitment, occurrences)| json!({ "commitment": commitment, "occurrences": occurrences })))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|c| {
+                let (commitment, occurrences) = store.commitment(viewer, space, c.id)?;
+                Ok(ExportedCommitment {
+                    commitment,
+                    occurrences,
+                })
+            })
+            .collect::<kept_store::StoreResult<Vec<_>>>()?;
         let talks = store
             .talks(viewer, space)?
             .into_iter()
@@ -51,19 +92,19 @@ async fn export(
                 None => break,
             }
         }
-        Ok(json!({
-            "exported_at": now,
-            "exported_by": viewer,
-            "space": store.space(viewer, space)?,
-            "requests": store.requests(viewer, space, None)?,
-            "commitments": commitments,
-            "talks": talks,
-            "check_ins": store.check_ins(viewer, space, None, 1_000_000)?.items,
-            "notes": store.notes(viewer, space, None)?,
-            "trust": store.trust_ratings(viewer, space)?,
-            "activities": store.activities(viewer, space)?,
-            "events": events,
-        }))
+        Ok(SpaceExport {
+            exported_at: now,
+            exported_by: viewer,
+            space: store.space(viewer, space)?,
+            requests: store.requests(viewer, space, None)?,
+            commitments,
+            talks,
+            check_ins: store.check_ins(viewer, space, None, 1_000_000)?.items,
+            notes: store.notes(viewer, space, None)?,
+            trust: store.trust_ratings(viewer, space)?,
+            activities: store.activities(viewer, space)?,
+            events,
+        })
     })
     .await?;
     let disposition = ContentDisposition {

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use actix_web::HttpResponse;
-use kept_core::hints::{HintKind, hints};
+use kept_core::hints::{Hint, HintKind, hints};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -17,9 +17,9 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/hints",
         preview,
-        Op::new("Gentle hints on a text before it is sent")
+        Op::new("previewHints", "Gentle hints on a text before it is sent")
             .body::<PreviewBody>()
-            .json(200, "`{items}`: code, message, span."),
+            .list::<Hint>(200, "The hints: code, message and the span they are about."),
     );
 }
 
@@ -28,6 +28,8 @@ pub fn routes(api: &mut Api<'_>) {
 #[schema(as = HintPreview)]
 struct PreviewBody {
     kind: HintKind,
+    /// Any text up to the longest that can be sent (a letter); blank gives no hints.
+    #[schema(max_length = 20000)]
     text: String,
 }
 

@@ -31,9 +31,17 @@ pub fn routes(api: &mut Api<'_>) {
             api.get(
                 "/api/openapi.json",
                 openapi_document,
-                Op::new("This document: OpenAPI 3.1 of every route the service serves")
-                    .public()
-                    .json(200, "The OpenAPI document."),
+                Op::new(
+                    "getOpenApi",
+                    "This document: OpenAPI 3.1 of every route the service serves",
+                )
+                .public()
+                .media(
+                    200,
+                    "application/json",
+                    openapi_document_schema(),
+                    "The OpenAPI document.",
+                ),
             );
         })
         .group("/api/v1", "accounts", accounts::routes)
@@ -52,11 +60,32 @@ pub fn routes(api: &mut Api<'_>) {
         .group("/api/v1", "hints", hints::routes);
 }
 
-/// Serves and describes every route on `cfg`; the description is dropped (it was built once at
-/// start-up by [`crate::openapi::document_of`]).
+/// Serves every route on `cfg`; the description is dropped (it was built once at start-up by
+/// [`crate::openapi::document_of`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let mut unused = crate::openapi::Document::default();
-    routes(&mut Api::new(cfg, &mut unused));
+    crate::openapi::serve(cfg, routes);
+}
+
+/// The top of an OpenAPI 3.1 document; its parts are described by the OpenAPI specification.
+fn openapi_document_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let object = || ObjectBuilder::new().schema_type(Type::Object);
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    object()
+        .property("openapi", string())
+        .property(
+            "info",
+            object()
+                .property("title", string())
+                .property("version", string())
+                .required("title")
+                .required("version"),
+        )
+        .property("paths", object())
+        .property("components", object())
+        .required("openapi")
+        .required("info")
+        .required("paths")
 }
 
 async fn openapi_document(state: web::Data<AppState>) -> actix_web::HttpResponse {

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use kept_core::hints::HintKind;
 use kept_core::note::{NoteKind, NoteText, check_delivery};
 use kept_core::{Invalid, NoteId, SpaceId};
-use kept_store::notes::NewNote;
+use kept_store::notes::{NewNote, NoteView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -22,28 +22,34 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces/{space_id}/notes",
         create,
-        Op::new("Leave a gratitude note or a letter (optionally delivered later)")
-            .body::<CreateBody>()
-            .json(201, "The note, with `hints` on what was written."),
+        Op::new(
+            "createNote",
+            "Leave a gratitude note or a letter (optionally delivered later)",
+        )
+        .body::<CreateBody>()
+        .hinted::<NoteView>(201, "The note, with `hints` on what was written."),
     )
     .get(
         "/spaces/{space_id}/notes",
         list,
-        Op::new("Notes and letters the caller may see")
+        Op::new("listNotes", "Notes and letters the caller may see")
             .query::<ListQuery>()
-            .json(200, "`{items}`."),
+            .list::<NoteView>(200, "Oldest first; held letters only to their author."),
     )
     .get(
         one,
         get,
-        Op::new("One note or letter").json(200, "The note."),
+        Op::new("getNote", "One note or letter").ok::<NoteView>(200, "The note."),
     )
     .delete(
         one,
         redact,
-        Op::new("Delete the text of one's own note (the fact stays in the timeline)")
-            .empty(204, "The text is gone everywhere.")
-            .fails(403, "`not_the_author`: only its author may delete it."),
+        Op::new(
+            "redactNote",
+            "Delete the text of one's own note (the fact stays in the timeline)",
+        )
+        .empty(204, "The text is gone everywhere.")
+        .fails(403, "`not_the_author`: only its author may delete it."),
     );
 }
 
@@ -52,10 +58,14 @@ pub fn routes(api: &mut Api<'_>) {
 #[schema(as = NewNote)]
 struct CreateBody {
     kind: NoteKind,
+    #[schema(value_type = NoteText, inline)]
     text: String,
+    /// When the partner may read it (in the future); at once when left out.
     #[serde(default)]
     deliver_at: Option<DateTime<Utc>>,
+    /// The letter this answers (letters only).
     #[serde(default)]
+    #[schema(value_type = Option<NoteId>)]
     in_reply_to: Option<String>,
 }
 

@@ -21,44 +21,54 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces/{space_id}/requests",
         create,
-        Op::new("Ask the partner for what one needs")
+        Op::new("createRequest", "Ask the partner for what one needs")
             .body::<CreateBody>()
-            .json(201, "The request, with `hints` on what was written."),
+            .hinted::<RequestView>(201, "The request, with `hints` on what was written."),
     )
     .get(
         "/spaces/{space_id}/requests",
         list,
-        Op::new("Requests of the space")
+        Op::new("listRequests", "Requests of the space")
             .query::<ListQuery>()
-            .json(200, "`{items}`."),
+            .list::<RequestView>(200, "Oldest first."),
     )
-    .get(one, get, Op::new("One request").json(200, "The request."))
+    .get(
+        one,
+        get,
+        Op::new("getRequest", "One request").ok::<RequestView>(200, "The request."),
+    )
     .post(
         &format!("{one}/acknowledge"),
         acknowledge,
-        Op::new("Acknowledge a request with a reply in one's own words (the partner)")
-            .body::<AcknowledgeBody>()
-            .json(200, "The request, with `hints` on the reply.")
-            .fails(
-                403,
-                "`not_the_partner`: the author cannot acknowledge their own request.",
-            )
-            .fails(409, "The request is not open."),
+        Op::new(
+            "acknowledgeRequest",
+            "Acknowledge a request with a reply in one's own words (the partner)",
+        )
+        .body::<AcknowledgeBody>()
+        .hinted::<RequestView>(200, "The request, with `hints` on the reply.")
+        .fails(
+            403,
+            "`not_the_partner`: the author cannot acknowledge their own request.",
+        )
+        .fails(409, "The request is not open."),
     )
     .post(
         &format!("{one}/resolve"),
         resolve,
-        Op::new("Resolve one's request, saying whether one felt heard (the author)")
-            .optional_body::<ResolveBody>()
-            .json(200, "The request.")
-            .fails(403, "`not_the_author`: only the author resolves it.")
-            .fails(409, "The request is already closed."),
+        Op::new(
+            "resolveRequest",
+            "Resolve one's request, saying whether one felt heard (the author)",
+        )
+        .optional_body::<ResolveBody>()
+        .ok::<RequestView>(200, "The request.")
+        .fails(403, "`not_the_author`: only the author resolves it.")
+        .fails(409, "The request is already closed."),
     )
     .post(
         &format!("{one}/withdraw"),
         withdraw,
-        Op::new("Withdraw one's request (the author)")
-            .json(200, "The request.")
+        Op::new("withdrawRequest", "Withdraw one's request (the author)")
+            .ok::<RequestView>(200, "The request.")
             .fails(403, "`not_the_author`: only the author withdraws it.")
             .fails(409, "The request is already closed."),
     );
@@ -68,6 +78,7 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewRequest)]
 struct CreateBody {
+    #[schema(value_type = RequestText, inline)]
     text: String,
 }
 
@@ -75,6 +86,8 @@ struct CreateBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = Acknowledgement)]
 struct AcknowledgeBody {
+    /// What one heard, in one's own words.
+    #[schema(value_type = RequestText, inline)]
     reply: String,
 }
 

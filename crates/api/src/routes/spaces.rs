@@ -5,6 +5,7 @@ use super::accounts::expired_cookie;
 use super::{admit, blocking, blocking_mapped, page_limit, path_id, query};
 use crate::auth::{Caller, random_secret};
 use crate::error::{ApiError, ApiResult};
+use crate::help::HelpResource;
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::rate_limit::Door;
@@ -16,6 +17,8 @@ use kept_core::account::Email;
 use kept_core::space::{LeaveMode, SpaceName};
 use kept_core::{InviteId, SpaceId};
 use kept_store::account_tokens::LinkSecret;
+use kept_store::events::EventPage;
+use kept_store::spaces::SpaceView;
 use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -29,31 +32,41 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces",
         create_space,
-        Op::new("Create a space (the caller is its first member)")
+        Op::new("createSpace", "Create a space (the caller is its first member)")
             .body::<CreateSpaceBody>()
-            .json(201, "The space."),
+            .ok::<SpaceView>(201, "The space."),
     )
-    .get("/spaces", list_spaces, Op::new("The caller's spaces").json(200, "`{items}`."))
-    .get("/spaces/{space_id}", get_space, Op::new("One space").json(200, "The space."))
+    .get(
+        "/spaces",
+        list_spaces,
+        Op::new("listSpaces", "The caller's spaces")
+            .list::<SpaceView>(200, "The spaces the caller is a member of."),
+    )
+    .get(
+        "/spaces/{space_id}",
+        get_space,
+        Op::new("getSpace", "One space").ok::<SpaceView>(200, "The space."),
+    )
     .post(
         "/spaces/{space_id}/invites",
         create_invite,
-        Op::new("Invite the partner (7 days, single use)")
+        Op::new("createInvite", "Invite the partner (7 days, single use)")
             .body::<InviteBody>()
-            .json(201, "`{code, url, expires_at}`.")
+            .ok::<InviteCreated>(201, "The invite with its secret code, shown only now.")
             .fails(409, "`space_full`: the space already has two members."),
     )
     .delete(
         "/spaces/{space_id}/invites/{code}",
         revoke_invite,
-        Op::new("Revoke an invite").empty(204, "The invite can no longer be used."),
+        Op::new("revokeInvite", "Revoke an invite")
+            .empty(204, "The invite can no longer be used."),
     )
     .post(
         "/invites/{code}/accept",
         accept_invite,
-        Op::new("Join the space an invite is for")
+        Op::new("acceptInvite", "Join the space an invite is for")
             .rate_limited()
-            .json(200, "The space.")
+            .ok::<SpaceView>(200, "The space.")
             .fails(
                 409,
                 "`space_full`, `invite_used`, `invite_expired`, `invite_revoked` or `already_member`.",
@@ -62,16 +75,22 @@ pub fn routes(api: &mut Api<'_>) {
     .post(
         "/spaces/{space_id}/leave",
         leave,
-        Op::new("Leave the space; `safety` also signs out everywhere and closes the space")
-            .body::<LeaveBody>()
-            .json(200, "What happened."),
+        Op::new(
+            "leaveSpace",
+            "Leave the space; `safety` also signs out everywhere and closes the space",
+        )
+        .body::<LeaveBody>()
+        .ok::<Left>(200, "What happened, and where to find help."),
     )
     .get(
         "/spaces/{space_id}/events",
         events,
-        Op::new("The timeline, oldest first, as the caller may see it")
-            .query::<EventsQuery>()
-            .json(200, "`{items, next}`: pass `next` as `after` for the following page."),
+        Op::new(
+            "listEvents",
+            "The timeline, oldest first, as the caller may see it",
+        )
+        .query::<EventsQuery>()
+        .ok::<EventPage>(200, "A page; pass `next` as `after` for the following page."),
     );
 }
 
@@ -79,6 +98,7 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewSpace)]
 struct CreateSpaceBody {
+    #[schema(value_type = SpaceName, inline)]
     name: String,
 }
 
@@ -86,11 +106,13 @@ struct CreateSpaceBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewInvite)]
 struct InviteBody {
+    /// Mail the invite here (only from a verified address).
     #[serde(default)]
+    #[schema(value_type = Option<Email>, inline)]
     email: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct InviteCreated {
     id: InviteId,
     /// The secret code; shown once, stored only as a hash.
@@ -113,8 +135,20 @@ struct LeaveBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// The `seq` to read after (0, the default, is the beginning).
+    #[param(minimum = 0)]
     after: Option<i64>,
+    /// 1 to 500 (`MAX_PAGE`); 100 when left out.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+}
+
+/// What leaving did, and where to find help.
+#[derive(Serialize, ToSchema)]
+struct Left {
+    space_id: SpaceId,
+    mode: LeaveMode,
+    help_resources: Vec<HelpResource>,
 }
 
 async fn create_space(
@@ -221,8 +255,11 @@ async fn leave(
     let mode = body.0.mode;
     let store = state.store.clone();
     blocking(move || store.leave_space(caller.user, space, mode)).await?;
-    let answer =
-        serde_json::json!({ "space_id": space, "mode": mode, "help_resources": state.help });
+    let answer = Left {
+        space_id: space,
+        mode,
+        help_resources: state.help.clone(),
+    };
     let mut response = HttpResponse::Ok();
     if mode == LeaveMode::Safety {
         // Signed out everywhere: this device's refresh cookie goes too.

@@ -8,6 +8,7 @@ use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kept_core::SpaceId;
+use kept_core::stats::Stats;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -18,9 +19,9 @@ pub fn routes(api: &mut Api<'_>) {
     api.get(
         "/spaces/{space_id}/stats",
         stats,
-        Op::new("Whether the new behaviour holds, week by week")
+        Op::new("getStats", "Whether the new behaviour holds, week by week")
             .query::<StatsQuery>()
-            .json(200, "Per-week figures and runs."),
+            .ok::<Stats>(200, "Per-week figures and runs."),
     );
 }
 
@@ -28,6 +29,8 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct StatsQuery {
+    /// How many ISO weeks back, this one included: 1 to 52 (`MAX_WEEKS`); 4 when left out.
+    #[param(minimum = 1, maximum = 52)]
     weeks: Option<u32>,
 }
 

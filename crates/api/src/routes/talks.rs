@@ -15,7 +15,7 @@ use kept_core::talk::{
     TalkTitle, check_duration, check_start,
 };
 use kept_core::{Invalid, SpaceId, TalkId};
-use kept_store::talks::{NewTalk, TalkChange};
+use kept_store::talks::{NewTalk, TalkChange, TalkDetail, TalkView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -24,60 +24,78 @@ pub fn routes(api: &mut Api<'_>) {
     api.get(
         "/talks/agenda-template",
         template,
-        Op::new("The suggested agenda for a talk").json(200, "`{items}`."),
+        Op::new("getAgendaTemplate", "The suggested agenda for a talk")
+            .list::<String>(200, "The template's items, in order."),
     )
     .post(
         "/spaces/{space_id}/talks",
         propose,
-        Op::new("Propose a talk (once or recurring, at a local time)")
-            .body::<ProposeBody>()
-            .json(201, "The talk."),
+        Op::new(
+            "proposeTalk",
+            "Propose a talk (once or recurring, at a local time)",
+        )
+        .body::<ProposeBody>()
+        .ok::<TalkView>(201, "The talk."),
     )
     .get(
         "/spaces/{space_id}/talks",
         list,
-        Op::new("Talks of the space, with upcoming times in the caller's zone")
-            .json(200, "`{items}`."),
+        Op::new("listTalks", "Talks of the space")
+            .list::<TalkView>(200, "Every talk, proposed, accepted or declined."),
     )
-    .get(one, get, Op::new("One talk").json(200, "The talk."))
+    .get(
+        one,
+        get,
+        Op::new(
+            "getTalk",
+            "One talk, with upcoming starts in the caller's zone and recorded occurrences",
+        )
+        .ok::<TalkDetail>(200, "The talk."),
+    )
     .post(
         &format!("{one}/accept"),
         accept,
-        Op::new("Accept a proposed talk (the partner)")
-            .json(200, "The talk.")
+        Op::new("acceptTalk", "Accept a proposed talk (the partner)")
+            .ok::<TalkView>(200, "The talk.")
             .fails(403, "`not_the_partner`: the proposer cannot accept.")
             .fails(409, "The talk is not proposed."),
     )
     .post(
         &format!("{one}/decline"),
         decline,
-        Op::new("Decline a proposed talk (the partner)")
-            .json(200, "The talk.")
+        Op::new("declineTalk", "Decline a proposed talk (the partner)")
+            .ok::<TalkView>(200, "The talk.")
             .fails(403, "`not_the_partner`: the proposer cannot decline.")
             .fails(409, "The talk is not proposed."),
     )
     .post(
         &format!("{one}/move"),
         move_to,
-        Op::new("Move a talk to another time (the partner accepts again)")
-            .body::<MoveBody>()
-            .json(200, "The talk.")
-            .fails(409, "The talk is declined or over."),
+        Op::new(
+            "moveTalk",
+            "Move a talk to another time (the partner accepts again)",
+        )
+        .body::<MoveBody>()
+        .ok::<TalkView>(200, "The talk.")
+        .fails(409, "The talk is declined or over."),
     )
     .post(
         &format!("{one}/agenda"),
         add_agenda,
-        Op::new("Add an agenda item")
+        Op::new("addAgendaItem", "Add an agenda item")
             .body::<AgendaBody>()
-            .json(200, "The talk."),
+            .ok::<TalkView>(200, "The talk."),
     )
     .post(
         &format!("{one}/occurrences"),
         mark,
-        Op::new("Record how one occurrence went: held or skipped")
-            .body::<MarkBody>()
-            .json(200, "The talk.")
-            .fails(409, "No such occurrence, or it is already recorded."),
+        Op::new(
+            "markTalkOccurrence",
+            "Record how one occurrence went: held or skipped",
+        )
+        .body::<MarkBody>()
+        .ok::<TalkView>(200, "The talk.")
+        .fails(409, "No such occurrence, or it is already recorded."),
     );
 }
 
@@ -85,13 +103,18 @@ pub fn routes(api: &mut Api<'_>) {
 #[serde(deny_unknown_fields)]
 #[schema(as = TalkProposal)]
 struct ProposeBody {
+    #[schema(value_type = TalkTitle, inline)]
     title: String,
     mode: TalkMode,
+    /// In the future.
     starts_at: DateTime<Utc>,
+    #[schema(minimum = 10, maximum = 480)]
     duration_minutes: i64,
+    /// `once` when left out.
     #[serde(default)]
     cadence: Option<Cadence>,
     #[serde(default)]
+    #[schema(value_type = Vec<AgendaItem>, max_items = 30)]
     agenda: Vec<String>,
     /// Start the agenda with Kept's template (appreciations, what went well, one issue, needs).
     #[serde(default)]
@@ -107,8 +130,9 @@ struct MoveBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = AgendaItem)]
+#[schema(as = NewAgendaItem)]
 struct AgendaBody {
+    #[schema(value_type = AgendaItem, inline)]
     item: String,
 }
 
@@ -116,9 +140,11 @@ struct AgendaBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = TalkOutcome)]
 struct MarkBody {
+    /// The start being recorded (one of the talk's starts, not in the future).
     starts_at: DateTime<Utc>,
     outcome: Outcome,
     #[serde(default)]
+    #[schema(value_type = Option<TalkNotes>, inline)]
     notes: Option<String>,
 }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use kept_core::activity::ActivityTitle;
 use kept_core::trust::{Score, TrustNote};
 use kept_core::{ActivityId, Invalid, SpaceId};
+use kept_store::together::{ActivityView, TrustView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -19,47 +20,54 @@ pub fn routes(api: &mut Api<'_>) {
     api.post(
         "/spaces/{space_id}/trust",
         rate,
-        Op::new("Rate today's trust, 1–10, privately or shared (one per local day)")
-            .body::<RateBody>()
-            .json(201, "The rating."),
+        Op::new(
+            "rateTrust",
+            "Rate today's trust, 1–10, privately or shared (one per local day)",
+        )
+        .body::<RateBody>()
+        .ok::<TrustView>(201, "The rating (replacing today's earlier one, if any)."),
     )
     .get(
         "/spaces/{space_id}/trust",
         ratings,
-        Op::new("Trust ratings the caller may see").json(200, "`{items}`."),
+        Op::new("listTrustRatings", "Trust ratings the caller may see")
+            .list::<TrustView>(200, "One's own, and the partner's shared ones."),
     )
     .post(
         "/spaces/{space_id}/activities",
         plan,
-        Op::new("Plan something to do together")
+        Op::new("planActivity", "Plan something to do together")
             .body::<PlanBody>()
-            .json(201, "The activity."),
+            .ok::<ActivityView>(201, "The activity."),
     )
     .get(
         "/spaces/{space_id}/activities",
         list_activities,
-        Op::new("Activities of the space").json(200, "`{items}`."),
+        Op::new("listActivities", "Activities of the space")
+            .list::<ActivityView>(200, "Planned and done."),
     )
     .get(
         one,
         get_activity,
-        Op::new("One activity").json(200, "The activity."),
+        Op::new("getActivity", "One activity").ok::<ActivityView>(200, "The activity."),
     )
     .post(
         &format!("{one}/done"),
         done,
-        Op::new("Mark an activity done")
-            .json(200, "The activity.")
+        Op::new("markActivityDone", "Mark an activity done")
+            .ok::<ActivityView>(200, "The activity.")
             .fails(409, "Already done."),
     );
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = TrustRating)]
+#[schema(as = NewTrustRating)]
 struct RateBody {
+    #[schema(value_type = Score, inline)]
     score: i64,
     #[serde(default)]
+    #[schema(value_type = Option<TrustNote>, inline)]
     note: Option<String>,
     /// Private unless shared.
     #[serde(default)]
@@ -70,6 +78,7 @@ struct RateBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = ActivityPlan)]
 struct PlanBody {
+    #[schema(value_type = ActivityTitle, inline)]
     title: String,
     #[serde(default)]
     starts_at: Option<DateTime<Utc>>,
