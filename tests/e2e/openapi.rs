@@ -277,9 +277,7 @@ async fn other_methods_are_not_allowed(flavor: Flavor) {
             .keys()
             .map(|method| method.to_uppercase())
             .collect();
-        let concrete = path
-            .replace("{file}", "0.ics")
-            .replace(|c: char| c == '{' || c == '}', "");
+        let concrete = path.replace("{file}", "0.ics").replace(['{', '}'], "");
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"] {
             if served.contains(method) {
                 continue;
