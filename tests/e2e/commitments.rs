@@ -271,6 +271,81 @@ async fn commitments_are_renegotiated_and_retired_by_their_committer(flavor: Fla
     ]));
 }
 
+/// Found by an outside test: renegotiating after today's occurrence was marked kept (ahead of
+/// its due time) wrote that occurrence again and answered 500.
+async fn renegotiating_keeps_what_was_already_marked(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let (ada, ben, space) = app.paired_space().await;
+    let base = format!("/api/v1/spaces/{space}/commitments");
+    // Monday 08:00 UTC; due tonight at 21:00 Berlin (20:00 UTC), open from now.
+    let body =
+        json!({"text": "Walk together after dinner", "schedule": {"kind": "daily", "at": "21:00"}});
+    let created = expect_json(
+        app.post(&base, &ada.access, body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let commitment = format!("{base}/{}", created["id"].as_str().unwrap());
+    let tonight = occurrence(&app, &ada, &commitment, 0).await;
+    expect_json(
+        app.post(
+            &path_of(&commitment, &tonight, "kept"),
+            &ada.access,
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json(
+        app.call(
+            Method::POST,
+            &path_of(&commitment, &tonight, "confirm"),
+            Some(&ben.access),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    for (version, terms) in [
+        (
+            2,
+            json!({"text": "Walk together after dinner, rain or shine"}),
+        ),
+        (3, json!({"schedule": {"kind": "daily", "at": "22:00"}})),
+    ] {
+        let renewed = expect_json(
+            app.post(&format!("{commitment}/renegotiate"), &ada.access, terms)
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(renewed["version"], version);
+    }
+
+    let after = expect_json(app.get(&commitment, &ben.access).await, StatusCode::OK).await;
+    let occurrences = after["occurrences"].as_array().unwrap();
+    assert_eq!(occurrences[0]["id"], tonight["id"], "the decided one stays");
+    assert_eq!(occurrences[0]["state"], "confirmed");
+    assert_eq!(occurrences[0]["due_at"], "2026-03-02T20:00:00Z");
+    // The new terms begin after it: tomorrow at 22:00 Berlin, not a second one tonight.
+    assert_eq!(occurrences[1]["due_at"], "2026-03-03T21:00:00Z");
+    assert_eq!(occurrences[1]["opens_at"], "2026-03-02T20:00:00Z");
+    assert!(
+        occurrences[1..].iter().all(|o| o["state"] == "due"),
+        "{occurrences:?}"
+    );
+    let dues: std::collections::BTreeSet<&str> = occurrences
+        .iter()
+        .map(|o| o["due_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(dues.len(), occurrences.len(), "no due time twice");
+}
+
 async fn commitments_refuse_bad_terms(flavor: Flavor) {
     let Some(app) = spawn_app(flavor).await else {
         return;
@@ -434,6 +509,7 @@ async fn a_closed_space_is_left_alone_by_the_scheduler(flavor: Flavor) {
 }
 
 on_both_databases!(
+    renegotiating_keeps_what_was_already_marked,
     a_daily_commitment_is_kept_confirmed_disputed_and_missed,
     commitments_are_renegotiated_and_retired_by_their_committer,
     commitments_refuse_bad_terms,

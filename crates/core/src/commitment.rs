@@ -59,6 +59,26 @@ pub fn check_recurrence(recurrence: &Recurrence, now: DateTime<Utc>) -> Result<(
     }
 }
 
+/// After which instant renegotiated terms fall due. Occurrences already marked stay as they
+/// were; when the latest of them was marked ahead of its due time, the new terms begin after
+/// that occurrence's local day, so that a changed time never asks for a second one that day.
+pub fn renegotiated_from(
+    now: DateTime<Utc>,
+    last_marked_due: Option<DateTime<Utc>>,
+    zone: chrono_tz::Tz,
+) -> DateTime<Utc> {
+    match last_marked_due {
+        Some(due) if due > now => {
+            let next_day = due.with_timezone(&zone).date_naive() + Duration::days(1);
+            // `occurrences(after, …)` excludes `after`: a second before local midnight lets an
+            // occurrence at 00:00 on the next day count.
+            crate::schedule::local_instant(zone, next_day, chrono::NaiveTime::MIN)
+                - Duration::seconds(1)
+        }
+        _ => now,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -188,6 +208,30 @@ fn conflict(code: &'static str, message: &'static str) -> DomainError {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn renegotiated_terms_begin_after_the_day_of_an_early_kept_occurrence() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let at = |d, h| {
+            Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let now = at(2, 8);
+        assert_eq!(renegotiated_from(now, None, berlin), now);
+        assert_eq!(
+            renegotiated_from(now, Some(at(1, 20)), berlin),
+            now,
+            "a past one changes nothing"
+        );
+        // Kept at 08:00 for 21:00 Berlin tonight: the new terms start after Berlin's midnight.
+        assert_eq!(
+            renegotiated_from(now, Some(at(2, 20)), berlin),
+            at(2, 23) - Duration::seconds(1)
+        );
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -18,6 +18,7 @@ use diesel::prelude::*;
 use kept_core::account::TimeZone;
 use kept_core::commitment::{
     CommitmentState, CommitmentText, Grace, OccurrenceFacts, OccurrenceNote, OccurrenceState,
+    renegotiated_from,
 };
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::schedule::{Recurrence, Schedule};
@@ -305,13 +306,20 @@ impl Store {
                 .map_or(row.text.clone(), CommitmentText::into_string);
             let grace = terms.grace.map_or(row.grace_minutes, Grace::as_minutes);
             drop_future(conn, id, now)?;
+            // What was marked ahead of its due time stays; core says where the new terms begin.
+            let last_marked: Option<NaiveDateTime> = occ::table
+                .filter(occ::commitment_id.eq(id.to_string()))
+                .select(diesel::dsl::max(occ::due_at))
+                .first(conn)?;
+            let zone = row.schedule()?.zone;
+            let new_terms_from = renegotiated_from(now, last_marked.map(utc), zone);
             diesel::update(commitments::table.find(id.to_string()))
                 .set((
                     commitments::text.eq(&text),
                     commitments::schedule.eq(schedule_json(&recurrence)?),
                     commitments::grace_minutes.eq(grace),
                     commitments::version.eq(row.version + 1),
-                    commitments::scheduled_until.eq(stored_time(now)),
+                    commitments::scheduled_until.eq(stored_time(new_terms_from)),
                 ))
                 .execute(conn)?;
             extend(conn, id, now)?;
