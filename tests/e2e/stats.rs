@@ -210,4 +210,63 @@ async fn stats_match_a_fortnight_worked_out_by_hand(flavor: Flavor) {
     .await;
 }
 
-on_both_databases!(stats_match_a_fortnight_worked_out_by_hand);
+/// Found by an outside test: an occurrence kept and confirmed before its due time was missing
+/// from the stats until the due time passed. A decided occurrence counts at once.
+async fn an_occurrence_decided_early_counts_at_once(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let (ada, ben, space) = app.paired_space().await;
+    let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
+    // Monday 08:00 UTC; due tonight at 21:00 Berlin.
+    let body =
+        json!({"text": "Phone away at dinner", "schedule": {"kind": "daily", "at": "21:00"}});
+    let commitment = expect_json(
+        app.post(&s("/commitments"), &ada.access, body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = s(&format!(
+        "/commitments/{}",
+        commitment["id"].as_str().unwrap()
+    ));
+    let detail = expect_json(app.get(&path, &ada.access).await, StatusCode::OK).await;
+    let tonight = format!(
+        "{path}/occurrences/{}",
+        detail["occurrences"][0]["id"].as_str().unwrap()
+    );
+    for (verb, who) in [("kept", &ada), ("confirm", &ben)] {
+        expect_json(
+            app.call(
+                Method::POST,
+                &format!("{tonight}/{verb}"),
+                Some(&who.access),
+                None,
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+
+    let stats = expect_json(
+        app.get(&s("/stats?weeks=1"), &ben.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    let adas = &stats["partners"][0];
+    assert_eq!(adas["user_id"], ada.id.as_str());
+    assert_eq!(
+        adas["weeks"][0]["commitments"],
+        json!({"kept": 1, "confirmed": 1, "disputed": 0, "missed": 0, "pending": 0, "on_time_ratio": 1.0})
+    );
+    assert_eq!(
+        (adas["current_run"].as_u64(), adas["longest_run"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+
+on_both_databases!(
+    stats_match_a_fortnight_worked_out_by_hand,
+    an_occurrence_decided_early_counts_at_once
+);

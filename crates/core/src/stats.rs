@@ -159,7 +159,11 @@ pub fn compute(input: &StatsInput) -> Stats {
             let mut theirs: Vec<&OccurrenceFact> = input
                 .occurrences
                 .iter()
-                .filter(|o| o.committer == partner && o.due_at <= input.now)
+                // A decided occurrence counts at once (in its due week), even if marked early.
+                .filter(|o| {
+                    o.committer == partner
+                        && (o.due_at <= input.now || o.state != OccurrenceState::Due)
+                })
                 .collect();
             theirs.sort_by_key(|o| o.due_at);
             for occurrence in &theirs {

@@ -44,11 +44,16 @@ impl Store {
                 .map(|m| m.user_id)
                 .collect();
 
-            // Runs reach back to the first occurrence, so every decided one is read.
+            // Runs reach back to the first occurrence, so every decided one is read: those due
+            // by now, and those already marked ahead of their due time.
             let occurrences = occ::table
                 .inner_join(commitments::table)
                 .filter(occ::space_id.eq(space.to_string()))
-                .filter(occ::due_at.le(stored_time(now)))
+                .filter(
+                    occ::due_at
+                        .le(stored_time(now))
+                        .or(occ::state.ne(OccurrenceState::Due.as_str())),
+                )
                 .select((commitments::committer_id, occ::due_at, occ::state))
                 .load::<(String, NaiveDateTime, String)>(conn)?
                 .into_iter()
