@@ -288,6 +288,38 @@ async fn leaving_closes_the_leavers_streams_and_tells_the_partner_only_what_it_m
     adas.expect_silence(Duration::from_millis(200)).await;
 }
 
+/// Found by an outside test: signing out everywhere left the caller's open streams open until
+/// their next heartbeat (15 s). They close at once, with 4401, on every instance; the
+/// partner's stream stays open and hears nothing.
+async fn signing_out_everywhere_closes_the_callers_streams_at_once(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    // SQLite serves one instance; on PostgreSQL the second device is on another instance.
+    let other = (flavor == Flavor::Postgres).then(|| app.another_instance());
+    let (ada, ben, space) = app.paired_space().await;
+    let mut phone = app.live(&ada, &space, 3).await;
+    let mut laptop = other.as_ref().unwrap_or(&app).live(&ada, &space, 3).await;
+    let mut bens = app.live(&ben, &space, 3).await;
+
+    let response = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout-all",
+            Some(&ada.access),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    // Well inside the 15 s heartbeat: the logout itself closed them.
+    assert_eq!(phone.expect_close(SOON).await.0, 4401);
+    assert_eq!(laptop.expect_close(SOON).await.0, 4401);
+    bens.expect_silence(Duration::from_millis(300)).await;
+    check_in(&app, &ben, &space, "still here").await;
+    assert_eq!(bens.next_event(SOON).await["kind"], "check_in.created");
+}
+
 async fn shutdown_closes_streams_with_going_away(flavor: Flavor) {
     let Some(app) = spawn_app(flavor).await else {
         return;
@@ -310,6 +342,7 @@ on_both_databases!(
     a_thousand_sessions_leave_nothing_behind,
     leaving_closes_the_leavers_streams_and_tells_the_partner_only_what_it_may,
     shutdown_closes_streams_with_going_away,
+    signing_out_everywhere_closes_the_callers_streams_at_once,
 );
 
 /// Several instances share one PostgreSQL; LISTEN/NOTIFY carries the doorbell between them.

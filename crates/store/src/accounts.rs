@@ -5,7 +5,7 @@
 use crate::account_tokens::{LinkSecret, send_verification};
 use crate::error::{StoreError, StoreResult, is_unique_violation};
 use crate::rows::{parse_id, stored_time, utc};
-use crate::schema::{refresh_tokens, sessions, users};
+use crate::schema::{memberships, refresh_tokens, sessions, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -344,5 +344,13 @@ pub(crate) fn end_all_sessions(
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))
         .execute(conn)?;
+    // Their open live streams end now, on every instance.
+    let spaces: Vec<String> = memberships::table
+        .filter(memberships::user_id.eq(user.to_string()))
+        .select(memberships::space_id)
+        .load(conn)?;
+    for space in spaces {
+        crate::events::ring_without_event(conn, parse_id(&space)?)?;
+    }
     Ok(())
 }

@@ -93,17 +93,33 @@ pub(crate) fn append_event(
             events::created_at.eq(stored_time(event.recorded_at(now))),
         ))
         .execute(conn)?;
+    crate::outbox::mail_about_event(conn, space, actor, audience, event, seq, now)?;
+    announce(conn, space, seq)?;
+    Ok(seq)
+}
+
+/// Rings `space`'s doorbell on every instance once the transaction commits, on PostgreSQL
+/// through NOTIFY (delivered only on commit; ids only, listeners read the log).
+fn announce(conn: &mut DbConnection, space: SpaceId, seq: i64) -> StoreResult<()> {
     if let DbConnection::Postgres(pg) = conn {
-        // The doorbell for other instances. PostgreSQL delivers it only if the transaction
-        // commits; it carries ids only, the listeners read the event from the log.
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<diesel::sql_types::Text, _>(EVENTS_CHANNEL)
             .bind::<diesel::sql_types::Text, _>(format!("{space}:{seq}"))
             .execute(pg)?;
     }
-    crate::outbox::mail_about_event(conn, space, actor, audience, event, seq, now)?;
     crate::published::record(space, seq);
-    Ok(seq)
+    Ok(())
+}
+
+/// Wakes the live sessions of `space` with no new event: each re-reads the log, which re-checks
+/// its session and membership, so a signed-out session is closed at once (not at its next
+/// heartbeat).
+pub(crate) fn ring_without_event(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
+    let seq: i64 = spaces::table
+        .find(space.to_string())
+        .select(spaces::last_seq)
+        .first(conn)?;
+    announce(conn, space, seq)
 }
 
 /// The kinds whose payload carries text its author may delete, with the field naming the item.
