@@ -208,7 +208,6 @@ fn conflict(code: &'static str, message: &'static str) -> DomainError {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone as _;
 
     #[test]
     fn renegotiated_terms_begin_after_the_day_of_an_early_kept_occurrence() {

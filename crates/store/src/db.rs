@@ -1,5 +1,6 @@
-//! Connections: one `DbConnection` over SQLite and PostgreSQL, the pool, the embedded
-//! migrations, and the two kinds of transaction a command runs in.
+//! Connections: one `DbConnection` over SQLite and PostgreSQL, the pool (which stops waiting
+//! as soon as the database is known to be down), the embedded migrations, and the two kinds of
+//! transaction a command runs in.
 //!
 //! The backend is chosen from the URL scheme, never by trial: diesel's `establish` on a
 //! `MultiConnection` tries each backend in turn and SQLite accepts any string as a file name.
@@ -10,7 +11,9 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -97,16 +100,22 @@ impl DatabaseUrl {
     }
 }
 
-/// Opens pooled connections of the backend the URL names.
+/// Opens pooled connections of the backend the URL names, and notes whether the latest attempt
+/// reached the database.
 #[derive(Debug)]
-pub struct Manager(DatabaseUrl);
+pub struct Manager {
+    url: DatabaseUrl,
+    reachable: Arc<AtomicBool>,
+}
 
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = StoreError;
 
     fn connect(&self) -> Result<DbConnection, StoreError> {
-        self.0.connect()
+        let connected = self.url.connect();
+        self.reachable.store(connected.is_ok(), Ordering::Relaxed);
+        connected
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
@@ -118,8 +127,39 @@ impl ManageConnection for Manager {
     }
 }
 
-pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// How long a request waits for a connection once the database is known to be unreachable: it
+/// is answered 503 about this soon instead of after the whole connect timeout.
+const KNOWN_DOWN_WAIT: Duration = Duration::from_millis(100);
+
+/// The pool, and whether the database answered the latest connection attempt.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pool: r2d2::Pool<Manager>,
+    reachable: Arc<AtomicBool>,
+    connect_timeout: Duration,
+}
+
+impl Pool {
+    /// A connection within the connect timeout, or — once an attempt to connect has failed —
+    /// the failure within [`KNOWN_DOWN_WAIT`] (a connection that frees up meanwhile is taken).
+    pub fn get(&self) -> StoreResult<PooledConnection> {
+        let deadline = Instant::now() + self.connect_timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.pool.get_timeout(remaining.min(KNOWN_DOWN_WAIT)) {
+                Ok(conn) => return Ok(conn),
+                Err(error) => {
+                    let down = !self.reachable.load(Ordering::Relaxed);
+                    if down || Instant::now() >= deadline {
+                        return Err(error.into());
+                    }
+                }
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
@@ -141,12 +181,22 @@ pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool>
     } else {
         options.max_size
     };
-    r2d2::Pool::builder()
+    let reachable = Arc::new(AtomicBool::new(true));
+    let manager = Manager {
+        url: url.clone(),
+        reachable: Arc::clone(&reachable),
+    };
+    let pool = r2d2::Pool::builder()
         .max_size(max_size.max(1))
         .connection_timeout(options.connect_timeout)
         .error_handler(Box::new(r2d2::LoggingErrorHandler))
-        .build(Manager(url.clone()))
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+        .build(manager)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(Pool {
+        pool,
+        reachable,
+        connect_timeout: options.connect_timeout,
+    })
 }
 
 fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {
