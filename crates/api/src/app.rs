@@ -181,10 +181,12 @@ impl Application {
                 .wrap_fn(|req, srv| {
                     let request_id = uuid::Uuid::new_v4().simple().to_string();
                     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.path());
+                    let started = std::time::Instant::now();
                     let response = srv.call(req);
                     async move {
                         let mut response = response.await?;
-                        tracing::info!(status = response.status().as_u16(), "handled");
+                        let millis = started.elapsed().as_millis();
+                        tracing::info!(status = response.status().as_u16(), millis, "handled");
                         if let Ok(value) = HeaderValue::from_str(&request_id) {
                             response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
                         }

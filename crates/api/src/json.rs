@@ -54,13 +54,36 @@ pub fn parse_json<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Resul
         ));
     }
     // Syntax first, shape second: `{"a":}` is malformed JSON even if `a` is also an unknown field.
-    let document: serde_json::Value =
+    let mut document: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::malformed_json(e.to_string()))?;
+    integral_numbers_as_integers(&mut document);
     // serde would also take an array as a struct's fields in order; a body is always an object.
     if !document.is_object() {
         return Err(ApiError::invalid_field("body", "must be a JSON object"));
     }
     serde_path_to_error::deserialize(document).map_err(field_error)
+}
+
+/// JSON has one kind of number, and JSON Schema counts `1.0` as an integer: so does Kept. A
+/// number with no fraction becomes an integer before serde, which refuses `1.0` for an `i64`.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                && float.fract() == 0.0
+                // i64's range; beyond it the number is refused as it is.
+                && float.abs() < 9.0e18
+            {
+                #[allow(clippy::cast_possible_truncation)] // integral and in range, checked above
+                let integer = float as i64;
+                *value = Value::from(integer);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
@@ -125,5 +148,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeJson<T> {
             }
             parse_json(&req, &bytes).map(|value| MaybeJson(Some(value)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::integral_numbers_as_integers;
+    use serde_json::json;
+
+    #[test]
+    fn integral_numbers_are_integers_and_fractions_stay() {
+        let mut body = json!({"score": 7.0, "nested": [{"n": -2.0}], "ratio": 0.5, "big": 1e300});
+        integral_numbers_as_integers(&mut body);
+        assert_eq!(body["score"].as_i64(), Some(7));
+        assert_eq!(body["nested"][0]["n"].as_i64(), Some(-2));
+        assert_eq!(body["ratio"].as_f64(), Some(0.5));
+        assert!(
+            body["big"].is_f64(),
+            "out of i64's range: left for serde to refuse"
+        );
     }
 }

@@ -83,12 +83,14 @@ pub struct CheckInTimes(Vec<chrono::NaiveTime>);
 impl CheckInTimes {
     pub const MAX: usize = 6;
 
+    /// At most [`Self::MAX`] entries as sent (repeats count: a list of twenty is refused even
+    /// if it names one time), then kept sorted and distinct.
     pub fn parse(mut times: Vec<chrono::NaiveTime>) -> Result<Self, String> {
-        times.sort();
-        times.dedup();
         if times.len() > Self::MAX {
             return Err(format!("at most {} times a day", Self::MAX));
         }
+        times.sort();
+        times.dedup();
         Ok(Self(times))
     }
 

@@ -10,12 +10,18 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-/// Characters `Text` refuses: control characters other than tab, line feed and carriage return.
+/// Characters `Text` refuses inside a text: control characters other than tab, line feed and
+/// carriage return.
 const CONTROL: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F";
+/// White space as Rust's `char::is_whitespace` knows it: what `Text` trims from either end.
+/// Spelled out, since `\s` means different sets in ECMA-262, Python and Rust regexes.
+const WHITE_SPACE: &str =
+    r"\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
-/// The pattern of a `Text`: no refused control character, and something besides white space.
+/// The pattern of a `Text`: white space at either end, something besides white space, and no
+/// refused control character in between.
 pub fn text_pattern() -> String {
-    format!(r"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")
+    format!("^[{WHITE_SPACE}]*[^{CONTROL}]*[^{WHITE_SPACE}{CONTROL}][^{CONTROL}]*[{WHITE_SPACE}]*$")
 }
 
 fn string() -> ObjectBuilder {
@@ -88,8 +94,10 @@ impl ToSchema for Email {}
 
 impl PartialSchema for TimeZone {
     fn schema() -> RefOr<Schema> {
+        let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
         string()
             .description(Some("An IANA time zone name."))
+            .enum_values(Some(names))
             .examples(["Europe/Berlin"])
             .into()
     }

@@ -10,14 +10,16 @@ use std::fmt;
 pub struct Text<const MAX: usize>(String);
 
 impl<const MAX: usize> Text<MAX> {
+    /// At most MAX characters as sent (surrounding white space counts, as the API document
+    /// says), not blank, no control characters but tab and line breaks; stored trimmed.
     pub fn parse(raw: &str) -> Result<Self, String> {
+        let chars = raw.chars().count();
+        if chars > MAX {
+            return Err(format!("must be at most {MAX} characters (got {chars})"));
+        }
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err("must not be empty".into());
-        }
-        let chars = trimmed.chars().count();
-        if chars > MAX {
-            return Err(format!("must be at most {MAX} characters (got {chars})"));
         }
         if trimmed
             .chars()
@@ -51,12 +53,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_trimmed_and_bounded_in_characters_not_bytes() {
+    fn text_is_bounded_in_characters_as_sent_and_stored_trimmed() {
         assert_eq!(
-            Text::<5>::parse("  héllo ").map(Text::into_string),
+            Text::<8>::parse("  héllo ").map(Text::into_string),
             Ok("héllo".to_owned())
         );
         assert!(Text::<5>::parse("héllo!").is_err());
+        assert!(
+            Text::<5>::parse("héllo ").is_err(),
+            "the limit counts what was sent"
+        );
         assert!(Text::<5>::parse("   ").is_err());
         assert!(Text::<5>::parse("a\u{0}b").is_err());
         assert!(Text::<50>::parse("two\nlines").is_ok());

@@ -47,6 +47,10 @@ pub fn routes(api: &mut Api<'_>) {
         .fails(
             401,
             "`invalid_ticket`: missing, unknown, spent, expired or for another space.",
+        )
+        .fails(
+            400,
+            "`not_a_websocket`: a plain request, not a websocket upgrade (the ticket is spent).",
         ),
     );
 }
