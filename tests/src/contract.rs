@@ -203,4 +203,47 @@ mod tests {
     fn an_undocumented_media_type_fails() {
         contract().check_response("GET", "/healthz", 200, Some("text/plain"), b"ok");
     }
+
+    /// The schema of a text says exactly what `Text::parse` accepts, on the edge cases.
+    #[test]
+    fn the_text_schema_agrees_with_the_parser() {
+        use kept_core::text::Text;
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(<Text<10> as PartialSchema>::schema()).unwrap();
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&schema)
+            .unwrap();
+        let samples = [
+            "a",
+            "",
+            " ",
+            "\t\n",
+            "ten chars!",
+            "eleven chrs",
+            " padded  ",
+            "\u{c}edge\u{b}",
+            "in\u{c}side",
+            "nel\u{85}",
+            "\u{85}nel",
+            "tab\there",
+            "line\nbreak",
+            "nul\u{0}",
+            "\u{7f}del",
+            "\u{a0}nbsp\u{3000}",
+            "\u{feff}bom",
+            "\u{2028}",
+            "héllo wörld",
+            "𝄞 clef",
+            "\u{9f}c1",
+        ];
+        for sample in samples {
+            let json = serde_json::Value::String(sample.to_owned());
+            assert_eq!(
+                validator.is_valid(&json),
+                Text::<10>::parse(sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+    }
 }
