@@ -217,6 +217,8 @@ async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 
+    no_schema_is_untyped(&document);
+
     // Every schema reference resolves.
     let schemas = &document["components"]["schemas"];
     let mut references = Vec::new();
@@ -259,6 +261,52 @@ fn every_answer_is_typed(method: &str, path: &str, operation: &Value) {
                 "#/components/schemas/Problem",
                 "{method} {path} {status} is a Problem"
             );
+        }
+    }
+}
+
+/// No schema in the document leaves its values open: each is a type, a reference, a composition,
+/// an enum or a constant, so a client generated from it has no `unknown` body anywhere.
+fn no_schema_is_untyped(document: &Value) {
+    fn walk(at: &str, schema: &Value) {
+        let Some(fields) = schema.as_object() else {
+            return;
+        };
+        let typed = ["type", "$ref", "allOf", "oneOf", "anyOf", "enum", "const"]
+            .iter()
+            .any(|keyword| fields.contains_key(*keyword));
+        assert!(typed, "untyped schema at {at}: {schema}");
+        for (keyword, child) in fields {
+            match (keyword.as_str(), child) {
+                ("properties", Value::Object(properties)) => {
+                    for (name, property) in properties {
+                        walk(&format!("{at}.{name}"), property);
+                    }
+                }
+                ("items" | "additionalProperties", Value::Object(_)) => {
+                    walk(&format!("{at}[{keyword}]"), child);
+                }
+                ("allOf" | "oneOf" | "anyOf", Value::Array(parts)) => {
+                    for (i, part) in parts.iter().enumerate() {
+                        walk(&format!("{at}/{keyword}/{i}"), part);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        walk(name, schema);
+    }
+    for (method, path, operation) in operations(document) {
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            let content = response.get("content").and_then(Value::as_object);
+            for (media, body) in content.into_iter().flatten() {
+                walk(
+                    &format!("{method} {path} {status} {media}"),
+                    &body["schema"],
+                );
+            }
         }
     }
 }

@@ -396,7 +396,7 @@ impl Document {
         }
         failures.push((503, "The database is unreachable; see `Retry-After`."));
         for (status, description) in merged(failures) {
-            operation = operation.response(status.to_string(), problem(&description));
+            operation = operation.response(status.to_string(), problem(status, &description));
         }
         self.paths
             .add_path_operation(path, vec![http_method(method)], operation.build());
@@ -485,16 +485,23 @@ fn merged(failures: Vec<(u16, &'static str)>) -> BTreeMap<u16, String> {
     by_status
 }
 
-fn problem(description: &str) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name(PROBLEM)))
-                .build(),
-        )
-        .build()
+/// A failure's answer: a `Problem`, and for "too many" and "unavailable" the seconds to wait.
+fn problem(status: u16, description: &str) -> utoipa::openapi::Response {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(PROBLEM)))
+            .build(),
+    );
+    if status == 429 || status == 503 {
+        let seconds = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1));
+        let mut retry_after = utoipa::openapi::header::Header::new(seconds);
+        retry_after.description = Some("Seconds to wait before trying again.".to_owned());
+        response = response.header("Retry-After", retry_after);
+    }
+    response.build()
 }
 
 fn problem_schema() -> Schema {

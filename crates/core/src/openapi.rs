@@ -28,38 +28,13 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
-macro_rules! id_schemas {
-    ($($name:ident),* $(,)?) => {$(
-        impl PartialSchema for crate::ids::$name {
-            fn schema() -> RefOr<Schema> {
-                string()
-                    .format(Some(SchemaFormat::Custom("uuid".into())))
-                    .description(Some("A UUIDv7."))
-                    .into()
-            }
-        }
-        impl ToSchema for crate::ids::$name {}
-    )*};
+/// The schema of every typed id (see `ids.rs`): a UUIDv7 string.
+pub(crate) fn uuid_schema() -> RefOr<Schema> {
+    string()
+        .format(Some(SchemaFormat::Custom("uuid".into())))
+        .description(Some("A UUIDv7."))
+        .into()
 }
-
-id_schemas!(
-    UserId,
-    SpaceId,
-    EventId,
-    InviteId,
-    SessionId,
-    CheckInId,
-    RequestId,
-    CommitmentId,
-    OccurrenceId,
-    NoteId,
-    TrustRatingId,
-    ActivityId,
-    TalkId,
-    TalkOccurrenceId,
-    DeliveryId,
-    ReminderId,
-);
 
 impl<const MAX: usize> PartialSchema for Text<MAX> {
     fn schema() -> RefOr<Schema> {
