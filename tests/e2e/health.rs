@@ -101,9 +101,10 @@ mod postgres_outage {
         admin
             .batch_execute(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
             .unwrap();
-        // Recovery takes the pool's next connection attempt; a client retries as told.
+        // Recovery takes the pool's next connection attempt (r2d2 backs off between them); a
+        // client retries as told.
         let mut recovered = false;
-        for _ in 0..100 {
+        for _ in 0..600 {
             let response = app.get("/api/v1/me", &ada.access).await;
             if response.status() == StatusCode::OK {
                 recovered = true;

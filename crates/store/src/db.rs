@@ -149,7 +149,12 @@ impl Pool {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match self.pool.get_timeout(remaining.min(KNOWN_DOWN_WAIT)) {
-                Ok(conn) => return Ok(conn),
+                Ok(conn) => {
+                    // A connection handed out means the database answers, whatever an earlier
+                    // attempt said.
+                    self.reachable.store(true, Ordering::Relaxed);
+                    return Ok(conn);
+                }
                 Err(error) => {
                     let down = !self.reachable.load(Ordering::Relaxed);
                     if down || Instant::now() >= deadline {
