@@ -25,7 +25,7 @@ pub fn routes(api: &mut Api<'_>) {
         "/talks/agenda-template",
         template,
         Op::new("getAgendaTemplate", "The suggested agenda for a talk")
-            .list::<String>(200, "The template's items, in order."),
+            .list::<AgendaItem>(200, "The template's items, in order."),
     )
     .post(
         "/spaces/{space_id}/talks",
