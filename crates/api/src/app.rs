@@ -195,7 +195,7 @@ impl Application {
                     .instrument(span)
                 })
                 .configure(routes::configure)
-                .default_service(web::to(routes::not_found))
+                .default_service(web::to(crate::web_app::serve))
         })
         .listen(listener)?
         .shutdown_timeout(shutdown);
@@ -273,7 +273,8 @@ fn worker_options(config: &Config) -> WorkerOptions {
 }
 
 /// The OpenAPI document of every route, serialised once.
-fn openapi_json() -> Result<Arc<str>, StartError> {
+/// The OpenAPI document of every route, serialised once.
+pub fn openapi_json() -> Result<Arc<str>, StartError> {
     crate::openapi::document_of(routes::routes)
         .to_json()
         .map(Arc::from)

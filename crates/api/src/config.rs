@@ -23,6 +23,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub data: DataConfig,
     pub help: HelpConfig,
+    pub web: WebConfig,
     pub log: LogConfig,
 }
 
@@ -109,6 +110,13 @@ pub struct DataConfig {
 #[serde(deny_unknown_fields)]
 pub struct HelpConfig {
     pub resources_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Where the web app's quick exit sends the page: a neutral site.
+    pub quick_exit_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -217,6 +225,15 @@ impl Config {
             return fail(
                 "server.public_url",
                 "must be an http:// or https:// URL".into(),
+            );
+        }
+        let exit = &self.web.quick_exit_url;
+        if !(exit.starts_with("https://") || exit.starts_with("http://"))
+            || exit.contains(char::is_whitespace)
+        {
+            return fail(
+                "web.quick_exit_url",
+                "must be an http:// or https:// address (a neutral site)".into(),
             );
         }
         if self.server.body_limit_bytes < 1024 {

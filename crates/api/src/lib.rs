@@ -14,6 +14,7 @@ pub mod routes;
 pub mod scheduler;
 pub mod state;
 pub mod telemetry;
+pub mod web_app;
 
 pub use app::Application;
 pub use config::Config;

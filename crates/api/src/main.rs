@@ -30,6 +30,8 @@ enum Command {
     Migrate,
     /// Print the effective configuration, secrets masked, then exit.
     CheckConfig,
+    /// Print the OpenAPI document (the web app's types are generated from it), then exit.
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,14 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
+        Command::Openapi => kept_api::app::openapi_json()
+            .map(|document| {
+                #[allow(clippy::print_stdout)] // the command's whole purpose is to print
+                {
+                    println!("{document}");
+                }
+            })
+            .map_err(Into::into),
         Command::CheckConfig => {
             #[allow(clippy::print_stdout)] // the command's whole purpose is to print
             {

@@ -1,0 +1,113 @@
+// The typed API client: openapi-fetch over the types generated from the server's OpenAPI
+// document (schema.d.ts, never edited by hand). The access token lives in memory only; the
+// refresh token is the HttpOnly cookie, so a reload restores the session through
+// `/auth/refresh` and nothing secret is ever in storage. A 401 refreshes once and retries.
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+export type Problem = Schemas['Problem'];
+
+let accessToken: string | null = null;
+let refreshing: Promise<boolean> | null = null;
+/** Called when the session is gone for good (refresh refused): the app shows sign-in. */
+let onSignedOut: () => void = () => {};
+
+export function setAccessToken(token: string | null): void {
+  accessToken = token;
+}
+
+export function hasAccessToken(): boolean {
+  return accessToken !== null;
+}
+
+export function whenSignedOut(handler: () => void): void {
+  onSignedOut = handler;
+}
+
+/** Trades the refresh cookie for a new access token; one trade at a time for all callers. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    try {
+      // No body: the server then reads the HttpOnly cookie.
+      const response = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      if (!response.ok) {
+        accessToken = null;
+        return false;
+      }
+      const tokens = (await response.json()) as Schemas['Tokens'];
+      accessToken = tokens.access_token;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+const retryable = new Map<string, Request>();
+
+const auth: Middleware = {
+  onRequest({ request, id }) {
+    if (accessToken) request.headers.set('authorization', `Bearer ${accessToken}`);
+    if (!request.url.includes('/api/v1/auth/')) retryable.set(id, request.clone());
+    return request;
+  },
+  async onResponse({ response, id }) {
+    const original = retryable.get(id);
+    retryable.delete(id);
+    if (response.status !== 401 || !original) return response;
+    if (!(await refreshSession())) {
+      onSignedOut();
+      return response;
+    }
+    original.headers.set('authorization', `Bearer ${accessToken ?? ''}`);
+    return fetch(original);
+  },
+  onError({ id }) {
+    retryable.delete(id);
+  },
+};
+
+export const api = createClient<paths>({ credentials: 'same-origin' });
+api.use(auth);
+
+/** A failed call: the server's problem, or `offline` when the request never reached it. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly problem: Problem | null,
+    readonly offline: boolean,
+  ) {
+    super(problem?.title ?? (offline ? 'offline' : 'failed'));
+  }
+
+  /** The message for one field named in a 422's `errors`. */
+  field(name: string): string | undefined {
+    return this.problem?.errors?.find((e) => e.field === name)?.message;
+  }
+
+  get code(): string | undefined {
+    return this.problem?.code;
+  }
+}
+
+type Outcome<T> = { data?: T; error?: unknown; response: Response };
+
+/** The data of a call, or an [`ApiFailure`]. Writes are refused at once while offline. */
+export async function call<T>(request: Promise<Outcome<T>>): Promise<T> {
+  let outcome: Outcome<T>;
+  try {
+    outcome = await request;
+  } catch {
+    throw new ApiFailure(null, true);
+  }
+  if (outcome.response.ok) return outcome.data as T;
+  throw new ApiFailure((outcome.error as Problem | undefined) ?? null, false);
+}
+
+/** Refuses a write before it is tried when the device is offline, so nothing is silently lost. */
+export function requireOnline(): void {
+  if (!navigator.onLine) throw new ApiFailure(null, true);
+}

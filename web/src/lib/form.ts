@@ -1,0 +1,20 @@
+// One way to run a write from a form: refused at once while offline, any failure returned as
+// an ApiFailure for the form's error summary (a programming error still surfaces as one).
+import { ApiFailure, requireOnline } from './api/client';
+
+export async function attempt(action: () => Promise<void>): Promise<ApiFailure | null> {
+  try {
+    requireOnline();
+    await action();
+    return null;
+  } catch (error) {
+    if (error instanceof ApiFailure) return error;
+    console.error(error);
+    return new ApiFailure(null, false);
+  }
+}
+
+/** A zone for a new account: the device's, which the person can change in settings. */
+export function deviceZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}

@@ -1,0 +1,65 @@
+// Times are stored in UTC and shown in the viewer's own zone (their profile's, not the
+// device's: a partner travelling still sees their agreed times).
+
+let zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+export function setZone(timeZone: string): void {
+  zone = timeZone;
+}
+
+export function currentZone(): string {
+  return zone;
+}
+
+function format(iso: string, options: Intl.DateTimeFormatOptions): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, ...options }).format(new Date(iso));
+}
+
+export const time = (iso: string): string => format(iso, { hour: '2-digit', minute: '2-digit' });
+export const day = (iso: string): string =>
+  format(iso, { weekday: 'long', day: 'numeric', month: 'long' });
+export const dateTime = (iso: string): string =>
+  format(iso, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+
+/** The calendar day of `iso` in the viewer's zone, as YYYY-MM-DD (for grouping). */
+export function dayKey(iso: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(iso));
+  return parts;
+}
+
+/** The UTC instant of a wall-clock `date` (YYYY-MM-DD) and `clock` (HH:MM) in the viewer's zone. */
+export function instantOf(date: string, clock: string): string {
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [h, mi] = clock.split(':').map(Number) as [number, number];
+  const guess = Date.UTC(y, mo - 1, d, h, mi);
+  // The zone's offset at the guess, then once more at the corrected instant (DST edges).
+  let instant = guess - offsetAt(guess);
+  instant = guess - offsetAt(instant);
+  return new Date(instant).toISOString();
+}
+
+function offsetAt(epochMillis: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(epochMillis));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return local - Math.floor(epochMillis / 1000) * 1000;
+}
+
+/** Today's date in the viewer's zone, YYYY-MM-DD. */
+export function today(): string {
+  return dayKey(new Date().toISOString());
+}

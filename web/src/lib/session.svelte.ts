@@ -1,0 +1,83 @@
+// Who is signed in and the spaces they belong to, read from the server. The access token is
+// only in memory (see api/client.ts); this module restores a session from the refresh cookie on
+// load and forgets everything on signing out.
+import { api, call, refreshSession, setAccessToken, whenSignedOut, type Schemas } from './api/client';
+import { setZone } from './format';
+
+export type User = Schemas['User'];
+export type Space = Schemas['Space'];
+
+interface Session {
+  /** False until the first attempt to restore a session has finished. */
+  ready: boolean;
+  me: User | null;
+  spaces: Space[];
+  /** Bumped by every live event, so open screens re-read what they show. */
+  changes: number;
+  offline: boolean;
+}
+
+export const session: Session = $state({
+  ready: false,
+  me: null,
+  spaces: [],
+  changes: 0,
+  offline: !navigator.onLine,
+});
+
+window.addEventListener('online', () => (session.offline = false));
+window.addEventListener('offline', () => (session.offline = true));
+whenSignedOut(() => forget());
+
+/** The space the partners share now (a person belongs to one at a time). */
+export function currentSpace(): Space | undefined {
+  return session.spaces.find((s) => s.state !== 'closed') ?? undefined;
+}
+
+export async function restore(): Promise<void> {
+  try {
+    if (await refreshSession()) await load();
+  } finally {
+    session.ready = true;
+  }
+}
+
+export async function load(): Promise<void> {
+  const me = await call(api.GET('/api/v1/me'));
+  setZone(me.time_zone);
+  session.me = me;
+  await reloadSpaces();
+}
+
+export async function reloadSpaces(): Promise<void> {
+  const list = await call(api.GET('/api/v1/spaces'));
+  session.spaces = list.items;
+}
+
+export async function signIn(email: string, password: string): Promise<void> {
+  const tokens = await call(api.POST('/api/v1/auth/login', { body: { email, password } }));
+  setAccessToken(tokens.access_token);
+  await load();
+}
+
+export async function signUp(body: Schemas['Registration']): Promise<void> {
+  const answer = await call(api.POST('/api/v1/auth/register', { body }));
+  setAccessToken(answer.access_token);
+  await load();
+}
+
+export async function signOut(everywhere: boolean): Promise<void> {
+  try {
+    await call(api.POST(everywhere ? '/api/v1/auth/logout-all' : '/api/v1/auth/logout'));
+  } finally {
+    forget();
+  }
+}
+
+/** Drops everything this tab knows about the person, including the cached timeline. */
+export function forget(): void {
+  setAccessToken(null);
+  session.me = null;
+  session.spaces = [];
+  navigator.serviceWorker?.controller?.postMessage('forget');
+}

@@ -1,0 +1,69 @@
+// Story: Ann signs up, confirms her address from the mail, creates the space and invites Ben
+// by email; Ben opens the mailed link signed out, signs up and joins; both see each other.
+import { test, expect } from '@playwright/test';
+import { startServer, type Server } from './server';
+import { partner, screen, signUp } from './helpers';
+
+let server: Server;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server.stop();
+});
+
+test('Ann and Ben pair up from a mailed invite', async ({ browser }) => {
+  const ann = await partner(browser, server);
+  await ann.page.goto('/');
+  await expect(ann.page.getByRole('heading', { level: 1 })).toHaveText('Rebuild trust, one kept promise at a time');
+  await screen(ann.page, 'welcome');
+
+  await ann.page.getByRole('link', { name: 'Create an account' }).click();
+  await expect(ann.page.getByRole('heading', { name: 'Create your account' })).toBeFocused();
+  await screen(ann.page, 'sign-up');
+  await signUp(ann.page, 'Ann', 'ann@example.org');
+  await expect(ann.page.getByRole('heading', { name: 'Make your shared space' })).toBeVisible();
+  await screen(ann.page, 'pair');
+
+  const verification = await server.mail('ann@example.org', /confirm|verify/i);
+  await ann.page.goto(verification.link);
+  await expect(ann.page.getByText('your email address is confirmed')).toBeVisible();
+  await screen(ann.page, 'verify-email');
+
+  await ann.page.goto('/');
+  await ann.page.getByLabel('Name of the space').fill('Us');
+  await ann.page.getByRole('button', { name: 'Create the space' }).click();
+  await expect(ann.page.getByRole('heading', { name: 'Today' })).toBeVisible();
+  await ann.page.getByLabel('Your partner’s email address').fill('ben@example.org');
+  await ann.page.getByRole('button', { name: 'Email the invite' }).click();
+  await expect(ann.page.getByText('The invite was emailed to ben@example.org.')).toBeVisible();
+  await screen(ann.page, 'today-unpaired');
+
+  const invite = await server.mail('ben@example.org', /invit/i);
+  expect(invite.link).toContain('/join/');
+  const ben = await partner(browser, server, 'America/New_York');
+  await ben.page.goto(invite.link);
+  await expect(ben.page.getByRole('heading', { name: 'You are invited' })).toBeVisible();
+  await screen(ben.page, 'join-signed-out');
+  await ben.page.getByRole('link', { name: 'Create an account' }).click();
+  await signUp(ben.page, 'Ben', 'ben@example.org');
+  await expect(ben.page.getByRole('button', { name: 'Join the space' })).toBeVisible();
+  await ben.page.getByRole('button', { name: 'Join the space' }).click();
+  await expect(ben.page.getByRole('heading', { name: 'Today' })).toBeVisible();
+  await expect(ben.page.getByRole('heading', { name: 'Ann’s latest check-in' })).toBeVisible();
+
+  // Ann's open screen learns of Ben's arrival on the live stream, without a reload.
+  await expect(ann.page.getByRole('heading', { name: 'Ben’s latest check-in' })).toBeVisible();
+  await screen(ben.page, 'today');
+
+  // The same invite again: already used, said plainly.
+  const carol = await partner(browser, server);
+  await carol.page.goto('/sign-up');
+  await signUp(carol.page, 'Carol', 'carol@example.org');
+  await carol.page.goto(new URL(invite.link).pathname);
+  await carol.page.getByRole('button', { name: 'Join the space' }).click();
+  await expect(carol.page.getByRole('alert')).toContainText(/already been used|already has two partners/);
+  await screen(carol.page, 'join-used');
+
+  for (const p of [ann, ben, carol]) expect(p.foreign).toEqual([]);
+});
