@@ -1,16 +1,18 @@
 /// <reference lib="webworker" />
 // Kept's service worker: the app shell from the precache (so the app opens offline), pages
-// network-first (a new release and the operator's settings reach people at once), and the
-// last timeline page kept for offline reading. Nothing else from the API is stored. Signing
-// out clears the stored timeline (the page posts `forget`; the server also sends
-// Clear-Site-Data on signing out everywhere and on the safety exit).
+// network-first (a new release and the operator's settings reach people at once), and for
+// offline reading the last answers of three reads: who I am, my spaces, and the timeline.
+// Nothing else from the API is stored, and never a token. Signing out clears them (the page
+// posts `forget`; the server also sends Clear-Site-Data on signing out everywhere and on the
+// safety exit).
 import { precacheAndRoute, createHandlerBoundToURL } from 'workbox-precaching';
 import { registerRoute, NavigationRoute } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 
 declare const self: ServiceWorkerGlobalScope;
 
-const TIMELINE_CACHE = 'kept-timeline';
+const OFFLINE_CACHE = 'kept-offline';
+const OFFLINE_READS = [/^\/api\/v1\/me$/, /^\/api\/v1\/spaces$/, /^\/api\/v1\/spaces\/[^/]+\/events$/];
 
 precacheAndRoute(self.__WB_MANIFEST);
 
@@ -30,14 +32,13 @@ registerRoute(
 );
 
 registerRoute(
-  ({ url, request }) =>
-    request.method === 'GET' && /^\/api\/v1\/spaces\/[^/]+\/events$/.test(url.pathname),
-  new NetworkFirst({ cacheName: TIMELINE_CACHE, networkTimeoutSeconds: 4 }),
+  ({ url, request }) => request.method === 'GET' && OFFLINE_READS.some((read) => read.test(url.pathname)),
+  new NetworkFirst({ cacheName: OFFLINE_CACHE, networkTimeoutSeconds: 4 }),
 );
 
 self.addEventListener('message', (event: ExtendableMessageEvent) => {
   if (event.data === 'forget') {
-    event.waitUntil(Promise.all([caches.delete(TIMELINE_CACHE), caches.delete('kept-pages')]));
+    event.waitUntil(Promise.all([caches.delete(OFFLINE_CACHE), caches.delete('kept-pages')]));
   }
 });
 

@@ -1,7 +1,7 @@
 // What every story needs: a partner's own browser context on the server, screenshots at the
 // two sizes, an accessibility check of each screen, and a guard that no request leaves the
 // origin.
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { QUICK_EXIT, type Server } from './server';
@@ -15,6 +15,17 @@ export interface Partner {
   /** Requests that tried to leave the server's origin (there must be none). */
   foreign: string[];
 }
+
+/** The pages of the running test, photographed if it fails (the trace has the rest). */
+const open: Page[] = [];
+test.afterEach(async ({}, info) => {
+  if (info.status !== info.expectedStatus) {
+    for (const [i, page] of open.entries()) {
+      await page.screenshot({ path: info.outputPath(`partner-${i}.png`), fullPage: true }).catch(() => {});
+    }
+  }
+  open.length = 0;
+});
 
 export async function partner(browser: Browser, server: Server, timezoneId = 'Europe/London'): Promise<Partner> {
   const context = await browser.newContext({ baseURL: server.url, viewport: PHONE, timezoneId, locale: 'en-GB' });
@@ -34,6 +45,7 @@ export async function partner(browser: Browser, server: Server, timezoneId = 'Eu
     },
   );
   const page = await context.newPage();
+  open.push(page);
   page.on('pageerror', (error) => {
     throw error;
   });
@@ -63,4 +75,69 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Choose a password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+/** A zone where it is now between 08:00 and 16:00, so today's times in a story are still ahead. */
+export function daytimeZone(now = new Date()): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    // Etc/GMT+N is N hours *behind* UTC (the POSIX sign).
+    const zone = offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(now));
+    if (hour >= 8 && hour <= 16) return zone;
+  }
+  return 'Etc/UTC';
+}
+
+/** The local time `hours` from now in `zone`, as HH:MM (whole minutes). */
+export function localTimeIn(zone: string, hours: number): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    new Date(Date.now() + hours * 3600_000),
+  );
+}
+
+/** Today's weekday in `zone`: Mon … Sun. */
+export function weekdayIn(zone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short' }).format(new Date());
+}
+
+async function post(server: Server, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body ?? {}),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? {} : ((await response.json()) as Record<string, unknown>);
+}
+
+export interface Pair {
+  space: string;
+  annToken: string;
+  benToken: string;
+}
+
+/** Ann and Ben with a shared space, made through the API (the pairing story tests the screens). */
+export async function pairedThroughApi(server: Server, zone: string, suffix = ''): Promise<Pair> {
+  const account = (name: string) => ({
+    email: `${name.toLowerCase()}${suffix}@example.org`,
+    password: 'correct horse battery',
+    display_name: name,
+    time_zone: zone,
+  });
+  const ann = await post(server, '/auth/register', account('Ann'));
+  const ben = await post(server, '/auth/register', account('Ben'));
+  const annToken = ann['access_token'] as string;
+  const benToken = ben['access_token'] as string;
+  const space = await post(server, '/spaces', { name: 'Us' }, annToken);
+  const invite = await post(server, `/spaces/${space['id'] as string}/invites`, {}, annToken);
+  await post(server, `/invites/${invite['code'] as string}/accept`, {}, benToken);
+  return { space: space['id'] as string, annToken, benToken };
+}
+
+export async function signIn(page: Page, email: string, password = 'correct horse battery'): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Today', level: 1 })).toBeVisible();
 }

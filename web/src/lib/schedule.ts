@@ -56,7 +56,8 @@ export function nextOccurrences(draft: ScheduleDraft, count = 3, now = new Date(
   if (recurrence.kind === 'once') return recurrence.due > now.toISOString() ? [recurrence.due] : [];
   const found: string[] = [];
   const start = dayKey(now.toISOString());
-  for (let offset = 0; offset < 14 && found.length < count; offset++) {
+  // Three weeks and a day: enough for three occurrences of a once-a-week schedule.
+  for (let offset = 0; offset < 22 && found.length < count; offset++) {
     const date = addDays(start, offset);
     const weekday = DAYS[(new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7] as DayName;
     const wanted =

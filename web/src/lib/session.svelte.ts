@@ -34,9 +34,16 @@ export function currentSpace(): Space | undefined {
   return session.spaces.find((s) => s.state !== 'closed') ?? undefined;
 }
 
+/**
+ * On opening the app: the refresh cookie brings the session back. Offline, the service worker
+ * answers the reads it keeps (who I am, my spaces, the timeline), so the last state can be read
+ * while writes are refused.
+ */
 export async function restore(): Promise<void> {
   try {
-    if (await refreshSession()) await load();
+    const refreshed = await refreshSession();
+    if (refreshed === true) await load();
+    else if (refreshed === 'offline') await load().catch(() => {});
   } finally {
     session.ready = true;
   }

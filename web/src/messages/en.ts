@@ -20,7 +20,7 @@ const en = {
   'nav.how': 'How Kept works',
 
   'exit.button': 'Quick exit',
-  'exit.shortcut': '(or press Shift three times): leaves this page at once',
+  'exit.shortcut': '(or press Shift three times): leaves this page at once and signs you out',
 
   'live.open': 'Live',
   'live.waiting': 'Reconnecting…',
@@ -195,7 +195,7 @@ const en = {
   'event.check_in': '{who} checked in: “{text}”',
   'event.check_in_removed': '{who} checked in (removed since).',
   'event.request_created': '{who} asked: “{text}”',
-  'event.request_acknowledged': '{who} said back what they heard: “{text}”',
+  'event.request_acknowledged': '{who} said back what was heard: “{text}”',
   'event.request_resolved': '{who} felt heard.',
   'event.request_resolved_unheard': '{who} closed a request, not yet feeling heard.',
   'event.request_withdrawn': '{who} withdrew a request.',

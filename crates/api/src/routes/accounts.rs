@@ -284,6 +284,7 @@ async fn logout_all(state: web::Data<AppState>, caller: Caller) -> ApiResult<Htt
     blocking(move || store.end_all_sessions(caller.user)).await?;
     Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
+        .insert_header(CLEAR_SITE_DATA)
         .finish())
 }
 
@@ -365,6 +366,11 @@ fn tokens_for(
     };
     Ok((tokens, cookie))
 }
+
+/// Asks the browser to drop what this site stored on the device (the app's cached timeline, its
+/// service worker, cookies): sent when a person signs out everywhere or takes the safety exit.
+pub(super) const CLEAR_SITE_DATA: (&str, &str) =
+    ("clear-site-data", "\"cache\", \"cookies\", \"storage\"");
 
 pub(super) fn expired_cookie(state: &AppState) -> Cookie<'static> {
     let mut cookie = Cookie::build(REFRESH_COOKIE, "")

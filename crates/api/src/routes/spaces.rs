@@ -263,7 +263,9 @@ async fn leave(
     let mut response = HttpResponse::Ok();
     if mode == LeaveMode::Safety {
         // Signed out everywhere: this device's refresh cookie goes too.
-        response.cookie(expired_cookie(&state));
+        response
+            .cookie(expired_cookie(&state))
+            .insert_header(super::accounts::CLEAR_SITE_DATA);
     }
     Ok(response.json(answer))
 }

@@ -9,7 +9,7 @@ export type Schemas = components['schemas'];
 export type Problem = Schemas['Problem'];
 
 let accessToken: string | null = null;
-let refreshing: Promise<boolean> | null = null;
+let refreshing: Promise<boolean | 'offline'> | null = null;
 /** Called when the session is gone for good (refresh refused): the app shows sign-in. */
 let onSignedOut: () => void = () => {};
 
@@ -21,12 +21,29 @@ export function hasAccessToken(): boolean {
   return accessToken !== null;
 }
 
+/**
+ * Ends this session on the server even as the page is being left (the quick exit): a
+ * keep-alive request outlives the page, so the refresh cookie cannot bring the app back.
+ */
+export function endSessionAsPageCloses(): void {
+  if (!accessToken) return;
+  void fetch('/api/v1/auth/logout', {
+    method: 'POST',
+    keepalive: true,
+    credentials: 'same-origin',
+    headers: { authorization: `Bearer ${accessToken}` },
+  }).catch(() => {});
+}
+
 export function whenSignedOut(handler: () => void): void {
   onSignedOut = handler;
 }
 
-/** Trades the refresh cookie for a new access token; one trade at a time for all callers. */
-export function refreshSession(): Promise<boolean> {
+/**
+ * Trades the refresh cookie for a new access token; one trade at a time for all callers.
+ * `offline` when the server could not be reached (the session may still be good).
+ */
+export function refreshSession(): Promise<boolean | 'offline'> {
   refreshing ??= (async () => {
     try {
       // No body: the server then reads the HttpOnly cookie.
@@ -39,7 +56,7 @@ export function refreshSession(): Promise<boolean> {
       accessToken = tokens.access_token;
       return true;
     } catch {
-      return false;
+      return 'offline';
     } finally {
       refreshing = null;
     }
@@ -59,8 +76,9 @@ const auth: Middleware = {
     const original = retryable.get(id);
     retryable.delete(id);
     if (response.status !== 401 || !original) return response;
-    if (!(await refreshSession())) {
-      onSignedOut();
+    const refreshed = await refreshSession();
+    if (refreshed !== true) {
+      if (refreshed === false) onSignedOut();
       return response;
     }
     original.headers.set('authorization', `Bearer ${accessToken ?? ''}`);

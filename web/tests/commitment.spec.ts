@@ -1,0 +1,109 @@
+// Story: Ben asks what he needs; Ann sees it live and says back what she heard; Ben felt heard;
+// Ann commits in answer (a hint shows for "I will never …"), marks today's occurrence kept; Ben
+// confirms it live; Progress shows it. Runs on SQLite, and once more on PostgreSQL.
+import { test, expect, type Browser } from '@playwright/test';
+import { startServer, type Server } from './server';
+import { daytimeZone, localTimeIn, pairedThroughApi, partner, screen, signIn, weekdayIn } from './helpers';
+
+async function story(browser: Browser, server: Server, shots: boolean): Promise<void> {
+  const zone = daytimeZone();
+  const pair = await pairedThroughApi(server, zone);
+  const ann = await partner(browser, server, zone);
+  const ben = await partner(browser, server, zone);
+  await signIn(ann.page, 'ann@example.org');
+  await signIn(ben.page, 'ben@example.org');
+
+  await ben.page.getByRole('link', { name: 'Needs' }).click();
+  await expect(ben.page.getByRole('heading', { name: 'What do you need?' })).toBeFocused();
+  await ben.page.getByLabel('What I need').fill('I need you to tell me when you will be home late.');
+  await ben.page.getByRole('button', { name: 'Ask', exact: true }).click();
+  await expect(ben.page.getByRole('heading', { name: 'A need' })).toBeVisible();
+
+  // Ann's Today shows it without a reload.
+  await expect(ann.page.getByText('Ben asked:')).toBeVisible();
+  if (shots) await screen(ann.page, 'today-waiting');
+  await ann.page.getByRole('link', { name: 'I need you to tell me when you will be home late.' }).click();
+  await expect(ann.page.getByText('Being understood comes before being answered.')).toBeVisible();
+  await ann.page.getByLabel('What I heard').fill('I hear that not knowing when I will be back leaves you anxious, and you need me to tell you.');
+  if (shots) await screen(ann.page, 'request-reply');
+  await ann.page.getByRole('button', { name: 'Send' }).click();
+
+  await expect(ben.page.getByRole('heading', { name: 'What was heard' })).toBeVisible();
+  await ben.page.getByRole('button', { name: 'Yes, I felt heard' }).click();
+  await expect(ann.page.getByText('They felt heard.')).toBeVisible();
+  if (shots) await screen(ben.page, 'request');
+
+  // A commitment in answer; the first wording draws a hint, which never blocks.
+  await ann.page.getByRole('link', { name: 'Make a commitment in answer' }).click();
+  const text = ann.page.getByLabel('What I will do');
+  await text.fill('I will never be late again.');
+  await expect(ann.page.locator('.hint').first()).toBeVisible();
+  await text.fill('When I will be home after 19:00, I text you before 18:00 with the time.');
+  const weekday = weekdayIn(zone);
+  if (weekday === 'Sat' || weekday === 'Sun') {
+    await ann.page.getByLabel('On chosen days').check();
+    await ann.page.getByRole('checkbox', { name: { Sat: 'Saturday', Sun: 'Sunday' }[weekday] }).check();
+  } else {
+    await ann.page.getByLabel('Weekdays').check();
+  }
+  await ann.page.getByLabel('Time (yours)').fill(localTimeIn(zone, 2));
+  await expect(ann.page.locator('.preview li')).toHaveCount(3);
+  if (shots) await screen(ann.page, 'commitment-new');
+  await ann.page.getByRole('button', { name: 'Commit' }).click();
+  await expect(ann.page.getByRole('heading', { name: 'Commitment' })).toBeVisible();
+
+  await ann.page.getByRole('link', { name: 'Today' }).click();
+  await ann.page.getByLabel('A note for your partner').fill('Texted at 17:40.');
+  await ann.page.getByRole('button', { name: 'Mark kept' }).click();
+  await expect(ann.page.getByText('marked kept')).toBeVisible();
+
+  // Ben's Today offers to confirm, live.
+  await ben.page.getByRole('link', { name: 'Today' }).click();
+  await expect(ben.page.getByText('Ann marked this kept.')).toBeVisible();
+  if (shots) await screen(ben.page, 'today-confirm');
+  await ben.page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(ben.page.getByText('Nothing is waiting for you.')).toBeVisible();
+
+  await ann.page.getByRole('link', { name: 'Progress' }).click();
+  const kept = ann.page.getByRole('table').filter({ has: ann.page.getByText('Occurrences kept, per week') });
+  await expect(kept.getByRole('cell', { name: '1', exact: true }).first()).toBeVisible();
+  if (shots) await screen(ann.page, 'progress');
+
+  await ann.page.getByRole('link', { name: 'Timeline' }).click();
+  await expect(ann.page.getByText('Ben confirmed a kept commitment.')).toBeVisible();
+  if (shots) await screen(ann.page, 'timeline');
+  await ann.page.getByRole('link', { name: 'Commitments' }).click();
+  if (shots) await screen(ann.page, 'commitments');
+
+  for (const p of [ann, ben]) expect(p.foreign).toEqual([]);
+  void pair;
+}
+
+test.describe('on SQLite', () => {
+  let server: Server;
+  test.beforeAll(async () => {
+    server = await startServer();
+  });
+  test.afterAll(async () => {
+    await server.stop();
+  });
+  test('a need heard, a commitment kept and confirmed', async ({ browser }) => {
+    await story(browser, server, true);
+  });
+});
+
+test.describe('on PostgreSQL', () => {
+  const postgres = process.env.KEPT_TEST_POSTGRES_URL;
+  let server: Server;
+  test.skip(!postgres && !process.env.CI, 'KEPT_TEST_POSTGRES_URL is not set');
+  test.beforeAll(async () => {
+    if (!postgres) throw new Error('KEPT_TEST_POSTGRES_URL must be set under CI');
+    server = await startServer({ postgres });
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+  test('a need heard, a commitment kept and confirmed', async ({ browser }) => {
+    await story(browser, server, false);
+  });
+});
