@@ -60,7 +60,7 @@ function freshPostgres(base: string): { url: string; drop: () => void } {
   };
 }
 
-export async function startServer(options: { postgres?: string } = {}): Promise<Server> {
+export async function startServer(options: { postgres?: string; env?: Record<string, string> } = {}): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'kept-browser-'));
@@ -78,6 +78,7 @@ export async function startServer(options: { postgres?: string } = {}): Promise<
     KEPT__LIMITS__REGISTER_PER_MINUTE: '1000',
     KEPT__LIMITS__LOGIN_PER_MINUTE: '1000',
     KEPT__LOG__FILTER: 'warn',
+    ...options.env,
   };
   const child: ChildProcess = spawn(binary(), ['serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

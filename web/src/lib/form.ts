@@ -18,3 +18,13 @@ export async function attempt(action: () => Promise<void>): Promise<ApiFailure |
 export function deviceZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
+
+/**
+ * What a failed read shows: nothing while offline (the app's offline notice says it, and what
+ * is on screen stays), else the failure.
+ */
+export function readFailure(error: unknown): ApiFailure | null {
+  if (error instanceof ApiFailure) return error.offline ? null : error;
+  console.error(error);
+  return new ApiFailure(null, false);
+}
