@@ -23,3 +23,4 @@ mod requests;
 mod stats;
 mod talks;
 mod together;
+mod web_app;

@@ -18,6 +18,7 @@ export interface Partner {
 
 /** The pages of the running test, photographed if it fails (the trace has the rest). */
 const open: Page[] = [];
+// eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a hook asks for from this pattern
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus) {
     for (const [i, page] of open.entries()) {

@@ -8,6 +8,7 @@ export interface Location {
 
 export const location: Location = $state({
   path: window.location.pathname,
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole on navigation, never mutated
   query: new URLSearchParams(window.location.search),
 });
 
@@ -32,6 +33,7 @@ export function interceptLinks(event: MouseEvent): void {
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const anchor = (event.target as Element | null)?.closest('a');
   if (!anchor || anchor.target || anchor.hasAttribute('download')) return;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local reading, not state
   const url = new URL(anchor.href, window.location.href);
   if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
   event.preventDefault();
