@@ -30,7 +30,7 @@ async function story(browser: Browser, server: Server, shots: boolean): Promise<
 
   await expect(ben.page.getByRole('heading', { name: 'What was heard' })).toBeVisible();
   await ben.page.getByRole('button', { name: 'Yes, I felt heard' }).click();
-  await expect(ann.page.getByText('They felt heard.')).toBeVisible();
+  await expect(ann.page.getByText('Ben felt heard.')).toBeVisible();
   if (shots) await screen(ben.page, 'request');
 
   // A commitment in answer; the first wording draws a hint, which never blocks.
@@ -52,6 +52,7 @@ async function story(browser: Browser, server: Server, shots: boolean): Promise<
   await ann.page.getByRole('button', { name: 'Commit' }).click();
   await expect(ann.page.getByRole('heading', { name: 'Commitment' })).toBeVisible();
 
+  if (shots) await screen(ann.page, 'commitment');
   await ann.page.getByRole('link', { name: 'Today' }).click();
   await ann.page.getByLabel('A note for your partner').fill('Texted at 17:40.');
   await ann.page.getByRole('button', { name: 'Mark kept' }).click();
@@ -61,7 +62,7 @@ async function story(browser: Browser, server: Server, shots: boolean): Promise<
   await ben.page.getByRole('link', { name: 'Today' }).click();
   await expect(ben.page.getByText('Ann marked this kept.')).toBeVisible();
   if (shots) await screen(ben.page, 'today-confirm');
-  await ben.page.getByRole('button', { name: 'Confirm' }).click();
+  await ben.page.getByRole('button', { name: 'Yes, that matches' }).click();
   await expect(ben.page.getByText('Nothing is waiting for you.')).toBeVisible();
 
   await ann.page.getByRole('link', { name: 'Progress' }).click();
@@ -74,6 +75,14 @@ async function story(browser: Browser, server: Server, shots: boolean): Promise<
   if (shots) await screen(ann.page, 'timeline');
   await ann.page.getByRole('link', { name: 'Commitments' }).click();
   if (shots) await screen(ann.page, 'commitments');
+  await ben.page.getByRole('link', { name: 'Needs' }).click();
+  await expect(ben.page.getByText('resolved')).toBeVisible();
+  if (shots) await screen(ben.page, 'requests');
+  await ben.page.goto('/spaces/no-such-space/talks/nothing');
+  await expect(ben.page.getByRole('heading', { name: 'Talk' })).toBeVisible();
+  await ben.page.goto('/no/such/screen');
+  await expect(ben.page.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  if (shots) await screen(ben.page, 'not-found');
 
   for (const p of [ann, ben]) expect(p.foreign).toEqual([]);
   void pair;

@@ -67,3 +67,38 @@ test('Ann and Ben pair up from a mailed invite', async ({ browser }) => {
 
   for (const p of [ann, ben, carol]) expect(p.foreign).toEqual([]);
 });
+
+test('a forgotten password is replaced from the mailed link', async ({ browser }) => {
+  // Ann's address was confirmed in the story above: only confirmed addresses get reset links.
+  const ann = await partner(browser, server);
+  await ann.page.goto('/sign-in');
+  await ann.page.getByRole('link', { name: 'Forgotten your password?' }).click();
+  await ann.page.getByLabel('Email address').fill('ann@example.org');
+  await ann.page.getByRole('button', { name: 'Email me a link' }).click();
+  await expect(ann.page.getByText('a link is on its way')).toBeVisible();
+  await screen(ann.page, 'forgot-password');
+
+  const reset = await server.mail('ann@example.org', /password/i);
+  expect(reset.link).toContain('/reset-password?token=');
+  await ann.page.goto(reset.link);
+  await expect(ann.page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+  await ann.page.getByLabel('Choose a password').fill('short');
+  await ann.page.getByRole('button', { name: 'Save the new password' }).click();
+  await expect(ann.page.getByRole('alert')).toBeVisible();
+  await screen(ann.page, 'reset-password-invalid');
+  await ann.page.getByLabel('Choose a password').fill('a much longer new passphrase');
+  await ann.page.getByRole('button', { name: 'Save the new password' }).click();
+  await expect(ann.page.getByText('Your password is changed')).toBeVisible();
+
+  // The same link again is refused plainly; the new password signs in.
+  await ann.page.goto(reset.link);
+  await ann.page.getByLabel('Choose a password').fill('yet another long passphrase');
+  await ann.page.getByRole('button', { name: 'Save the new password' }).click();
+  await expect(ann.page.getByRole('alert')).toContainText('no longer valid');
+  await ann.page.goto('/sign-in');
+  await ann.page.getByLabel('Email address').fill('ann@example.org');
+  await ann.page.getByLabel('Password').fill('a much longer new passphrase');
+  await ann.page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(ann.page.getByRole('heading', { name: 'Today', level: 1 })).toBeVisible();
+  expect(ann.foreign).toEqual([]);
+});

@@ -71,8 +71,11 @@ test('talks, letters, trust and settings', async ({ browser }) => {
   await ann.page.getByLabel('At (your time)').fill('09:00');
   await ann.page.getByRole('button', { name: 'Send' }).click();
   await expect(ann.page.getByText('Saved. Your partner sees it when it is delivered.')).toBeVisible();
-  await expect(ann.page.getByText(/waiting, delivered/)).toBeVisible();
+  await expect(ann.page.getByText(/will be delivered/)).toBeVisible();
   await screen(ann.page, 'notes');
+  await ann.page.getByRole('link', { name: 'I have been thinking about what you said on Sunday.' }).click();
+  await expect(ann.page.getByRole('heading', { name: 'Letter' })).toBeVisible();
+  await screen(ann.page, 'letter');
   await ben.page.getByRole('link', { name: 'Notes' }).click();
   await expect(ben.page.getByText('No notes yet.')).toBeVisible();
   await expect(ben.page.getByText('I have been thinking')).toHaveCount(0);
@@ -108,7 +111,7 @@ test('talks, letters, trust and settings', async ({ browser }) => {
 
   await ann.page.waitForTimeout(Math.max(0, startsAt.getTime() + 1000 - Date.now()));
   await ann.page.goto(talk);
-  await ann.page.getByLabel('held').check();
+  await ann.page.getByLabel('We talked').check();
   await ann.page.getByLabel('Notes').fill('We agreed on a walk every Sunday.');
   await ann.page.getByRole('button', { name: 'Save' }).click();
   await expect(ann.page.getByText('We agreed on a walk every Sunday.')).toBeVisible();

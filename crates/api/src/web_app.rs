@@ -74,11 +74,11 @@ fn file_response(req: &HttpRequest, name: &str, file: rust_embed::EmbeddedFile) 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     for (encoding, suffix) in [("br", ".br"), ("gzip", ".gz")] {
-        if accepts(accepted, encoding) {
-            if let Some(packed) = Bundle::get(&format!("{name}{suffix}")) {
-                response.insert_header((header::CONTENT_ENCODING, encoding));
-                return response.body(packed.data.into_owned());
-            }
+        if accepts(accepted, encoding)
+            && let Some(packed) = Bundle::get(&format!("{name}{suffix}"))
+        {
+            response.insert_header((header::CONTENT_ENCODING, encoding));
+            return response.body(packed.data.into_owned());
         }
     }
     response.body(file.data.into_owned())

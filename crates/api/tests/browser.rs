@@ -3,6 +3,8 @@
 //! Without Node, the installed packages or Chromium it says so loudly and passes; under CI
 //! (`CI` set) a skip fails instead.
 
+#![allow(clippy::expect_used)] // a test: a failure to start Playwright is the test failing
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
