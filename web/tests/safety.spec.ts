@@ -17,6 +17,10 @@ test('the quick exit leaves at once and Back does not return to the app', async 
   await pairedThroughApi(server, zone, '-exit');
   const ann = await partner(browser, server, zone);
   await signIn(ann.page, 'ann-exit@example.org');
+  // Capitals typed in a sentence are not the shortcut.
+  await ann.page.getByLabel('How are you, in a line?').focus();
+  for (const key of ['Shift+KeyI', 'Space', 'Shift+KeyM', 'Space', 'Shift+KeyB']) await ann.page.keyboard.press(key);
+  await expect(ann.page.getByLabel('How are you, in a line?')).toHaveValue('I M B');
   await ann.page.getByRole('link', { name: 'Timeline' }).click();
   await expect(ann.page.getByRole('heading', { name: 'Timeline' })).toBeVisible();
 

@@ -14,6 +14,14 @@ export async function attempt(action: () => Promise<void>): Promise<ApiFailure |
   }
 }
 
+/** A refusal decided here, before sending, shown like the server's 422 for `field`. */
+export function invalid(field: string, message: string): ApiFailure {
+  return new ApiFailure(
+    { type: 'about:blank', title: message, status: 422, code: 'invalid_input', detail: message, errors: [{ field, message }] },
+    false,
+  );
+}
+
 /** A zone for a new account: the device's, which the person can change in settings. */
 export function deviceZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

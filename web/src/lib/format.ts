@@ -32,20 +32,28 @@ export function dayKey(iso: string): string {
   return parts;
 }
 
-/** The UTC instant of a wall-clock `date` (YYYY-MM-DD) and `clock` (HH:MM) in the viewer's zone. */
-export function instantOf(date: string, clock: string): string {
+/**
+ * The UTC instant of a wall-clock `date` (YYYY-MM-DD) and `clock` (HH:MM) in `timeZone` (the
+ * viewer's by default), resolved as the server resolves it: a time that occurs twice (the
+ * autumn change) is the first of the two; a time skipped by the spring change is read with the
+ * offset from before the gap (so 02:30 becomes 03:30).
+ */
+export function instantOf(date: string, clock: string, timeZone = zone): string {
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const [h, mi] = clock.split(':').map(Number) as [number, number];
-  const guess = Date.UTC(y, mo - 1, d, h, mi);
-  // The zone's offset at the guess, then once more at the corrected instant (DST edges).
-  let instant = guess - offsetAt(guess);
-  instant = guess - offsetAt(instant);
-  return new Date(instant).toISOString();
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  const HALF_DAY = 12 * 3600_000;
+  const before = offsetAt(wall - HALF_DAY, timeZone);
+  const after = offsetAt(wall + HALF_DAY, timeZone);
+  const readings = [wall - before, wall - after]
+    .filter((instant) => offsetAt(instant, timeZone) === wall - instant)
+    .sort((a, b) => a - b);
+  return new Date(readings[0] ?? wall - before).toISOString();
 }
 
-function offsetAt(epochMillis: number): number {
+function offsetAt(epochMillis: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
+    timeZone,
     hourCycle: 'h23',
     year: 'numeric',
     month: '2-digit',

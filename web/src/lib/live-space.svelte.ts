@@ -14,20 +14,29 @@ interface Live {
 export const live: Live = $state({ space: null, state: 'idle', events: [] });
 
 let stream: LiveStream | null = null;
+/** The last seq seen per space, so coming back to a space resumes instead of replaying. */
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+const lastSeen = new Map<string, number>();
 
-/** Follows `space` (or nothing); a no-op while it is already followed. */
+/**
+ * Follows `space` (or nothing); a no-op while it is already followed. A space not yet among
+ * the person's loaded spaces is followed once it is (the caller's effect runs again then).
+ */
 export function follow(space: string | null): void {
-  if (space === live.space) return;
+  if (space === live.space && (stream || !space)) return;
   stream?.stop();
   stream = null;
-  live.space = space;
+  live.space = null;
   live.events = [];
   live.state = 'idle';
   if (!space) return;
   const known = session.spaces.find((s) => s.id === space);
   if (!known) return;
-  stream = new LiveStream(space, known.last_seq, {
+  live.space = space;
+  const after = Math.max(known.last_seq, lastSeen.get(space) ?? 0);
+  stream = new LiveStream(space, after, {
     event(event) {
+      lastSeen.set(space, event.seq);
       live.events.push(event);
       session.changes += 1;
       if (event.kind === 'member.joined' || event.kind === 'member.left' || event.kind === 'space.closed') {

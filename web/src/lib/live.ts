@@ -1,7 +1,7 @@
 // The space's live stream: a single-use ticket, then a websocket that replays what came after
 // the last event seen and pushes each new one. It reconnects with back-off and resumes from
 // the last seq; the close codes are handled as the server documents them.
-import { api, call, type Schemas } from './api/client';
+import { api, ApiFailure, call, type Schemas } from './api/client';
 
 export type SpaceEvent = Schemas['Event'];
 export type LiveState = 'connecting' | 'open' | 'waiting' | 'signed_out' | 'not_member';
@@ -16,6 +16,8 @@ const LONGEST_DELAY_MS = 30000;
 
 export class LiveStream {
   private socket: WebSocket | null = null;
+  /** True from asking for a ticket until the socket closes: one connection at a time. */
+  private connecting = false;
   private delay = FIRST_DELAY_MS;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
@@ -38,7 +40,8 @@ export class LiveStream {
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.connecting) return;
+    this.connecting = true;
     this.on.state('connecting');
     let ticket: string;
     try {
@@ -46,11 +49,17 @@ export class LiveStream {
         api.POST('/api/v1/spaces/{space_id}/live-ticket', { params: { path: { space_id: this.space } } }),
       );
       ticket = answer.ticket;
-    } catch {
-      this.retryLater();
+    } catch (error) {
+      this.connecting = false;
+      // No longer a member (or the space is gone): like close code 4403, stop.
+      if (error instanceof ApiFailure && error.problem?.status === 404) this.on.state('not_member');
+      else this.retryLater();
       return;
     }
-    if (this.stopped) return;
+    if (this.stopped) {
+      this.connecting = false;
+      return;
+    }
     const origin = window.location.origin.replace(/^http/, 'ws');
     const url = `${origin}/api/v1/spaces/${this.space}/live?ticket=${encodeURIComponent(ticket)}&after=${this.after}`;
     const socket = new WebSocket(url);
@@ -68,6 +77,7 @@ export class LiveStream {
     socket.onclose = (close) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.connecting = false;
       if (this.stopped) return;
       if (close.code === 4401) this.on.state('signed_out');
       else if (close.code === 4403) this.on.state('not_member');
@@ -84,7 +94,7 @@ export class LiveStream {
   }
 
   private reconnectNow(): void {
-    if (this.socket || this.stopped) return;
+    if (this.socket || this.connecting || this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.delay = FIRST_DELAY_MS;
     void this.connect();

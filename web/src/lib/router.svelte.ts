@@ -36,8 +36,21 @@ export function interceptLinks(event: MouseEvent): void {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local reading, not state
   const url = new URL(anchor.href, window.location.href);
   if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.hash && url.pathname === window.location.pathname) return;
   event.preventDefault();
   navigate(url.pathname + url.search);
+}
+
+/** `wanted` as a path inside this app (for a `next` parameter), or null for anything else. */
+export function appPath(wanted: string | null): string | null {
+  if (!wanted?.startsWith('/')) return null;
+  try {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local reading, not state
+    const url = new URL(wanted, window.location.origin);
+    return url.origin === window.location.origin ? url.pathname + url.search : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Matches `path` against a pattern like `/spaces/:space/talks/:talk`; the named parts or null. */

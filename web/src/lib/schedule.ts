@@ -1,7 +1,7 @@
 // A commitment's schedule as the person edits it, and its next occurrences in their zone, shown
 // before saving so they can see what they are promising.
 import type { Schemas } from './api/client';
-import { dayKey, instantOf, today } from './format';
+import { currentZone, dayKey, instantOf, today } from './format';
 import { t } from './i18n';
 
 export type Recurrence = Schemas['Recurrence'];
@@ -26,7 +26,7 @@ export function draftOf(schedule: Recurrence): ScheduleDraft {
   draft.kind = schedule.kind;
   if (schedule.kind === 'once') {
     draft.date = dayKey(schedule.due);
-    draft.at = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(schedule.due));
+    draft.at = new Intl.DateTimeFormat('en-GB', { timeZone: currentZone(), hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(schedule.due));
   } else {
     draft.at = schedule.at.slice(0, 5);
     if (schedule.kind === 'weekly') draft.days = [...schedule.days];

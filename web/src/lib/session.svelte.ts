@@ -63,28 +63,29 @@ export async function reloadSpaces(): Promise<void> {
 
 export async function signIn(email: string, password: string): Promise<void> {
   const tokens = await call(api.POST('/api/v1/auth/login', { body: { email, password } }));
-  setAccessToken(tokens.access_token);
+  setAccessToken(tokens.access_token, tokens.expires_in);
   await load();
 }
 
 export async function signUp(body: Schemas['Registration']): Promise<void> {
   const answer = await call(api.POST('/api/v1/auth/register', { body }));
-  setAccessToken(answer.access_token);
+  setAccessToken(answer.access_token, answer.expires_in);
   await load();
 }
 
+/** Ends the session on the server, then here. A failure (offline) throws: the person is told. */
 export async function signOut(everywhere: boolean): Promise<void> {
-  try {
-    await call(api.POST(everywhere ? '/api/v1/auth/logout-all' : '/api/v1/auth/logout'));
-  } finally {
-    forget();
-  }
+  await call(api.POST(everywhere ? '/api/v1/auth/logout-all' : '/api/v1/auth/logout'));
+  forget();
 }
 
-/** Drops everything this tab knows about the person, including the cached timeline. */
+/** Drops everything this tab knows about the person, including the service worker's reads. */
 export function forget(): void {
   setAccessToken(null);
   session.me = null;
   session.spaces = [];
+  // From the page itself too: the worker may not control this page yet.
+  void caches?.delete('kept-offline');
+  void caches?.delete('kept-pages');
   navigator.serviceWorker?.controller?.postMessage('forget');
 }

@@ -382,6 +382,7 @@ const en = {
   'notes.later': 'Deliver it later',
   'notes.deliver_date': 'Deliver on',
   'notes.deliver_time': 'At (your time)',
+  'notes.deliver_date_missing': 'Choose the day it should be delivered, or untick “Deliver it later”.',
   'notes.submit': 'Send',
   'notes.reply_submit': 'Send reply',
   'notes.sent': 'Sent.',

@@ -10,11 +10,21 @@ export type Problem = Schemas['Problem'];
 
 let accessToken: string | null = null;
 let refreshing: Promise<boolean | 'offline'> | null = null;
+let renewal: ReturnType<typeof setTimeout> | undefined;
+/** Renew this long before the access token runs out, so signing out always has a live token. */
+const RENEW_AHEAD_SECONDS = 60;
+/** Calls a 401 may not retry: they are how a session starts, or the retry itself. */
+const NOT_RETRIED = ['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/refresh'];
 /** Called when the session is gone for good (refresh refused): the app shows sign-in. */
 let onSignedOut: () => void = () => {};
 
-export function setAccessToken(token: string | null): void {
+/** Holds the session's access token (in memory only) and renews it before it expires. */
+export function setAccessToken(token: string | null, expiresIn = 0): void {
   accessToken = token;
+  clearTimeout(renewal);
+  if (token && expiresIn > RENEW_AHEAD_SECONDS) {
+    renewal = setTimeout(() => void refreshSession(), (expiresIn - RENEW_AHEAD_SECONDS) * 1000);
+  }
 }
 
 export function hasAccessToken(): boolean {
@@ -46,14 +56,18 @@ export function whenSignedOut(handler: () => void): void {
 export function refreshSession(): Promise<boolean | 'offline'> {
   refreshing ??= (async () => {
     try {
-      // No body: the server then reads the HttpOnly cookie.
-      const response = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
-      if (!response.ok) {
-        accessToken = null;
+      // No body: the server then reads the HttpOnly cookie. Refresh tokens rotate and a reused
+      // one ends the session, so tabs take turns (each then sends the cookie the last one got).
+      const trade = () => fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      const response = navigator.locks ? await navigator.locks.request('kept-refresh', trade) : await trade();
+      if (response.status === 401) {
+        setAccessToken(null);
         return false;
       }
+      // Rate limited or the database away: the session may well be fine; try again later.
+      if (!response.ok) return 'offline';
       const tokens = (await response.json()) as Schemas['Tokens'];
-      accessToken = tokens.access_token;
+      setAccessToken(tokens.access_token, tokens.expires_in);
       return true;
     } catch {
       return 'offline';
@@ -69,7 +83,7 @@ const retryable = new Map<string, Request>();
 const auth: Middleware = {
   onRequest({ request, id }) {
     if (accessToken) request.headers.set('authorization', `Bearer ${accessToken}`);
-    if (!request.url.includes('/api/v1/auth/')) retryable.set(id, request.clone());
+    if (!NOT_RETRIED.some((path) => request.url.endsWith(path))) retryable.set(id, request.clone());
     return request;
   },
   async onResponse({ response, id }) {
