@@ -4,11 +4,12 @@
 //
 //   cargo build --release -p kept-api
 //   KEPT_BIN=../target/release/kept node scripts/lighthouse.mjs
+//   (KEPT_LIGHTHOUSE_REPORTS=DIR keeps each page's full JSON report there)
 //
 // Lighthouse comes from npm at run time (npx lighthouse@12.8.2), so it is not a dependency of
-// the app. Today needs a session: each run gets a fresh refresh cookie through --extra-headers.
+// the app. Today needs a session: its run gets a refresh cookie through --extra-headers.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,26 +63,34 @@ try {
   const space = await api('/spaces', { name: 'Us' }, ann.access_token);
   await api('/spaces/' + space.id + '/check-ins', { text: 'Slept well.' }, ann.access_token);
 
+  // Signed in now, while the connection is fresh: the refresh token rides in the cookie of the
+  // one Lighthouse run that needs it (it is single use).
+  const login = await api('/auth/login', { email: account.email, password: account.password });
   const pages = [
-    ['welcome', '/', false],
-    ['sign-in', '/sign-in', false],
-    ['today', `/spaces/${space.id}`, true],
+    ['welcome', '/', null],
+    ['sign-in', '/sign-in', null],
+    ['today', `/spaces/${space.id}`, login.refresh_token],
   ];
-  console.log('page       performance  accessibility');
-  for (const [name, path, signedIn] of pages) {
+  console.log('page       performance  accessibility   FCP ms   LCP ms   TBT ms    CLS');
+  for (const [name, path, refresh] of pages) {
     const args = [
       '--yes', LIGHTHOUSE, url + path,
       '--quiet', '--output=json', '--output-path=stdout',
       '--only-categories=performance,accessibility', '--form-factor=mobile',
       '--chrome-flags=--headless=new --no-sandbox --disable-dev-shm-usage',
     ];
-    if (signedIn) {
-      const login = await api('/auth/login', { email: account.email, password: account.password });
-      args.push(`--extra-headers=${JSON.stringify({ Cookie: `kept_refresh=${login.refresh_token}` })}`);
-    }
+    if (refresh) args.push(`--extra-headers=${JSON.stringify({ Cookie: `kept_refresh=${refresh}` })}`);
     const report = JSON.parse(execFileSync('npx', args, { env: { ...process.env, CHROME_PATH: chrome }, maxBuffer: 64 << 20 }).toString());
+    if (process.env.KEPT_LIGHTHOUSE_REPORTS) {
+      writeFileSync(join(process.env.KEPT_LIGHTHOUSE_REPORTS, `${name}.json`), JSON.stringify(report));
+    }
     const score = (c) => Math.round(report.categories[c].score * 100);
-    console.log(`${name.padEnd(10)} ${String(score('performance')).padStart(11)}  ${String(score('accessibility')).padStart(13)}`);
+    const metric = (id) => report.audits[id].numericValue;
+    const ms = (id) => String(Math.round(metric(id))).padStart(8);
+    console.log(
+      `${name.padEnd(10)} ${String(score('performance')).padStart(11)}  ${String(score('accessibility')).padStart(13)}` +
+        ` ${ms('first-contentful-paint')} ${ms('largest-contentful-paint')} ${ms('total-blocking-time')} ${metric('cumulative-layout-shift').toFixed(3).padStart(6)}`,
+    );
   }
 } finally {
   server.kill('SIGTERM');

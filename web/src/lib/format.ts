@@ -11,8 +11,21 @@ export function currentZone(): string {
   return zone;
 }
 
+/** Formatters are costly to make and are made once per zone and style. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) {
+    made = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, made);
+  }
+  return made;
+}
+
 function format(iso: string, options: Intl.DateTimeFormatOptions): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, ...options }).format(new Date(iso));
+  return formatter('en-GB', { timeZone: zone, ...options }).format(new Date(iso));
 }
 
 export const time = (iso: string): string => format(iso, { hour: '2-digit', minute: '2-digit' });
@@ -23,13 +36,7 @@ export const dateTime = (iso: string): string =>
 
 /** The calendar day of `iso` in the viewer's zone, as YYYY-MM-DD (for grouping). */
 export function dayKey(iso: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(iso));
-  return parts;
+  return formatter('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
 }
 
 /**
@@ -52,7 +59,7 @@ export function instantOf(date: string, clock: string, timeZone = zone): string 
 }
 
 function offsetAt(epochMillis: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = formatter('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',

@@ -50,10 +50,11 @@ export async function restore(): Promise<void> {
 }
 
 export async function load(): Promise<void> {
-  const me = await call(api.GET('/api/v1/me'));
+  // Both at once: each round trip delays the first screen.
+  const [me, spaces] = await Promise.all([call(api.GET('/api/v1/me')), call(api.GET('/api/v1/spaces'))]);
   setZone(me.time_zone);
+  session.spaces = spaces.items;
   session.me = me;
-  await reloadSpaces();
 }
 
 export async function reloadSpaces(): Promise<void> {
