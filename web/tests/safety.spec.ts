@@ -45,6 +45,31 @@ test('the quick exit leaves at once and Back does not return to the app', async 
   expect(ann.foreign).toEqual([]);
 });
 
+test('signing in and leaving work from the keyboard alone', async ({ browser }) => {
+  const zone = daytimeZone();
+  await pairedThroughApi(server, zone, '-keys');
+  const ann = await partner(browser, server, zone);
+  await ann.page.goto('/sign-in');
+  // From the top of the page: the skip link, then through the header to the form.
+  await ann.page.keyboard.press('Tab');
+  await expect(ann.page.getByRole('link', { name: 'Skip to the screen' })).toBeFocused();
+  await ann.page.keyboard.press('Enter');
+  for (let i = 0; i < 10; i++) {
+    if (await ann.page.getByLabel('Email address').evaluate((el) => el === document.activeElement)) break;
+    await ann.page.keyboard.press('Tab');
+  }
+  await expect(ann.page.getByLabel('Email address')).toBeFocused();
+  await ann.page.keyboard.type('ann-keys@example.org');
+  await ann.page.keyboard.press('Tab');
+  await ann.page.keyboard.type('correct horse battery');
+  await ann.page.keyboard.press('Enter');
+  await expect(ann.page.getByRole('heading', { name: 'Today', level: 1 })).toBeFocused();
+  // The quick exit is reachable by keyboard too.
+  await ann.page.getByRole('button', { name: /Quick exit/ }).focus();
+  await ann.page.keyboard.press('Enter');
+  await ann.page.waitForURL(QUICK_EXIT);
+});
+
 test('the safety exit signs the leaver out and shows help', async ({ browser }) => {
   const zone = daytimeZone();
   await pairedThroughApi(server, zone, '-safety');
