@@ -82,8 +82,17 @@ async function story(browser: Browser, server: Server, shots: boolean): Promise<
     await ann.page.setViewportSize({ width: 195, height: 422 });
     for (const section of ['Today', 'Commitments', 'Progress']) {
       await ann.page.getByRole('link', { name: section, exact: true }).click();
+      await expect(ann.page.getByRole('heading', { level: 1 })).toHaveText(section);
+      await ann.page.waitForLoadState('networkidle');
       const overflow = await ann.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, `${section} at 200 %`).toBeLessThanOrEqual(0);
+      const widest = await ann.page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)
+          .slice(0, 5)
+          .join(', '),
+      );
+      expect(overflow, `${section} at 200 %: ${widest}`).toBeLessThanOrEqual(0);
     }
     await ann.page.screenshot({ path: 'test-results/screens/progress-zoom200-195x422.png', fullPage: true });
     await ann.page.setViewportSize({ width: 390, height: 844 });
