@@ -76,6 +76,8 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Choose a password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
+  // Signed up once the app has moved on (its session cookie is set by then).
+  await expect(page.getByRole('heading', { name: 'Create your account' })).toHaveCount(0);
 }
 
 /** A zone where it is now between 08:00 and 16:00, so today's times in a story are still ahead. */

@@ -33,7 +33,7 @@ test('Ann and Ben pair up from a mailed invite', async ({ browser }) => {
   await ann.page.goto('/');
   await ann.page.getByLabel('Name of the space').fill('Us');
   await ann.page.getByRole('button', { name: 'Create the space' }).click();
-  await expect(ann.page.getByRole('heading', { name: 'Today' })).toBeVisible();
+  await expect(ann.page.getByRole('heading', { name: 'Today', level: 1 })).toBeVisible();
   await ann.page.getByLabel('Your partner’s email address').fill('ben@example.org');
   await ann.page.getByRole('button', { name: 'Email the invite' }).click();
   await expect(ann.page.getByText('The invite was emailed to ben@example.org.')).toBeVisible();
@@ -49,7 +49,7 @@ test('Ann and Ben pair up from a mailed invite', async ({ browser }) => {
   await signUp(ben.page, 'Ben', 'ben@example.org');
   await expect(ben.page.getByRole('button', { name: 'Join the space' })).toBeVisible();
   await ben.page.getByRole('button', { name: 'Join the space' }).click();
-  await expect(ben.page.getByRole('heading', { name: 'Today' })).toBeVisible();
+  await expect(ben.page.getByRole('heading', { name: 'Today', level: 1 })).toBeVisible();
   await expect(ben.page.getByRole('heading', { name: 'Ann’s latest check-in' })).toBeVisible();
 
   // Ann's open screen learns of Ben's arrival on the live stream, without a reload.

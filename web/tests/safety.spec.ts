@@ -33,7 +33,7 @@ test('the quick exit leaves at once and Back does not return to the app', async 
   await ann.page.goBack().catch(() => null);
   await ann.page.waitForLoadState('load');
   await expect(ann.page.getByRole('heading', { name: 'Timeline' })).toHaveCount(0);
-  await expect(ann.page.getByRole('heading', { name: 'Today' })).toHaveCount(0);
+  await expect(ann.page.getByRole('heading', { name: 'Today', level: 1 })).toHaveCount(0);
   // Opening the app again asks to sign in: the session ended with the exit.
   await ann.page.goto('/');
   await expect(ann.page.getByRole('link', { name: 'Sign in' }).first()).toBeVisible();
