@@ -11,17 +11,19 @@ use rust_embed::RustEmbed;
 #[folder = "../../web/dist/"]
 struct Bundle;
 
-/// Paths that never fall back to the app: an unknown one is the API's JSON 404.
-const NOT_THE_APP: [&str; 4] = ["/api/", "/healthz", "/readyz", "/metrics"];
+/// Paths that never fall back to the app, with everything under them: an unknown one is the
+/// API's JSON 404.
+const NOT_THE_APP: [&str; 4] = ["/api", "/healthz", "/readyz", "/metrics"];
 
 /// Where the page's placeholder for the quick-exit address sits in the built `index.html`.
 const QUICK_EXIT_PLACEHOLDER: &str = "content=\"__KEPT_QUICK_EXIT__\"";
 
 /// Whether `path` belongs to the app rather than to the API or the operator.
 pub fn is_app_path(path: &str) -> bool {
-    !NOT_THE_APP
-        .iter()
-        .any(|prefix| path == prefix.trim_end_matches('/') || path.starts_with(prefix))
+    !NOT_THE_APP.iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// The default service: the app for its own paths (GET and HEAD), the problem 404 otherwise.
