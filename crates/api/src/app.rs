@@ -159,6 +159,7 @@ impl Application {
             config.server.workers,
             config.server.shutdown_timeout_secs,
         );
+        let web_app = crate::web_app::WebApp::new(&config);
         let state = web::Data::new(AppState {
             limiter: RateLimiter::new(clock.clone()),
             config,
@@ -170,6 +171,7 @@ impl Application {
             bus,
             going_away: going_away_rx,
             openapi: openapi_json()?,
+            web: web_app,
         });
 
         let app_state = state.clone();

@@ -27,6 +27,8 @@ pub struct AppState {
     pub going_away: watch::Receiver<bool>,
     /// `/api/openapi.json`, built once at start-up from the route registration.
     pub openapi: Arc<str>,
+    /// The embedded web app's page and headers, prepared from the configuration.
+    pub web: crate::web_app::WebApp,
 }
 
 impl AppState {

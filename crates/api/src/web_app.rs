@@ -2,10 +2,14 @@
 //! serves it with no Node installed. Every path that is not the API or an operator endpoint
 //! falls back to the app's `index.html`, which routes on the client.
 
+use crate::config::Config;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 #[derive(RustEmbed)]
 #[folder = "../../web/dist/"]
@@ -40,10 +44,37 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         // A missing hashed asset is a real 404, not the page: a stale page asking for a script
         // that no longer exists must not get HTML back.
         None if name.starts_with("assets/") => return crate::routes::not_found().await,
-        None => index_response(&state),
+        None => index_response(&state.web),
     };
-    security_headers(response.headers_mut(), &state.config.server.public_url);
+    security_headers(response.headers_mut(), &state.web.policy);
     response
+}
+
+/// What every response of the app needs that depends only on the configuration, prepared once
+/// at start-up rather than per request.
+#[derive(Debug)]
+pub struct WebApp {
+    /// The app's page with the operator's quick-exit address written in; `None` when the
+    /// binary was built without the app.
+    page: Option<Arc<str>>,
+    /// The content security policy, whose live-socket origin comes from `server.public_url`.
+    policy: HeaderValue,
+}
+
+impl WebApp {
+    pub fn new(config: &Config) -> Self {
+        let page = Bundle::get("index.html").map(|page| {
+            let quick_exit = attribute_escape(&config.web.quick_exit_url);
+            Arc::from(
+                String::from_utf8_lossy(&page.data)
+                    .replace(QUICK_EXIT_PLACEHOLDER, &format!("content=\"{quick_exit}\"")),
+            )
+        });
+        Self {
+            page,
+            policy: content_security_policy(&config.server.public_url),
+        }
+    }
 }
 
 /// An embedded file by its path in `dist`; `index.html` is never served raw (see
@@ -80,36 +111,36 @@ fn file_response(req: &HttpRequest, name: &str, file: rust_embed::EmbeddedFile) 
             && let Some(packed) = Bundle::get(&format!("{name}{suffix}"))
         {
             response.insert_header((header::CONTENT_ENCODING, encoding));
-            return response.body(packed.data.into_owned());
+            return response.body(bytes_of(packed));
         }
     }
-    response.body(file.data.into_owned())
+    response.body(bytes_of(file))
+}
+
+/// An embedded file's bytes; a release build embeds them, so they are handed out uncopied.
+fn bytes_of(file: rust_embed::EmbeddedFile) -> Bytes {
+    match file.data {
+        Cow::Borrowed(data) => Bytes::from_static(data),
+        Cow::Owned(data) => Bytes::from(data),
+    }
 }
 
 /// The app's page, with the operator's quick-exit address written in. Never cached, so a new
 /// release and a changed address reach people at once.
-fn index_response(state: &AppState) -> HttpResponse {
-    let Some(page) = Bundle::get("index.html") else {
+fn index_response(web: &WebApp) -> HttpResponse {
+    let Some(page) = &web.page else {
         return HttpResponse::ServiceUnavailable()
             .content_type("text/plain; charset=utf-8")
             .body("The web app was not built into this binary (web/dist is empty).");
     };
-    let html = String::from_utf8_lossy(&page.data).replace(
-        QUICK_EXIT_PLACEHOLDER,
-        &format!(
-            "content=\"{}\"",
-            attribute_escape(&state.config.web.quick_exit_url)
-        ),
-    );
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(html)
+        .body(page.to_string())
 }
 
-/// The headers every response of the app carries: a strict content policy (nothing leaves the
-/// origin; the live socket is the only other scheme), no referrer, no sniffing, no framing.
-fn security_headers(headers: &mut header::HeaderMap, public_url: &str) {
+/// The content policy: nothing leaves the origin; the live socket is the only other scheme.
+fn content_security_policy(public_url: &str) -> HeaderValue {
     let socket_origin = public_url
         .trim_end_matches('/')
         .replacen("https://", "wss://", 1)
@@ -119,6 +150,18 @@ fn security_headers(headers: &mut header::HeaderMap, public_url: &str) {
          connect-src 'self' {socket_origin}; worker-src 'self'; manifest-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
+    // The configuration check admits only plain http(s) addresses; should one still not make a
+    // header value, the policy without the socket origin is stricter, never looser.
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        HeaderValue::from_static(
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        )
+    })
+}
+
+/// The headers every response of the app carries: the content policy, no referrer, no
+/// sniffing, no framing.
+fn security_headers(headers: &mut header::HeaderMap, policy: &HeaderValue) {
     let fixed = [
         ("referrer-policy", "no-referrer"),
         ("x-content-type-options", "nosniff"),
@@ -129,9 +172,7 @@ fn security_headers(headers: &mut header::HeaderMap, public_url: &str) {
             "camera=(), microphone=(), geolocation=()",
         ),
     ];
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
     for (name, value) in fixed {
         headers.insert(
             header::HeaderName::from_static(name),

@@ -1,11 +1,15 @@
 // One way to run a write from a form: refused at once while offline, any failure returned as
-// an ApiFailure for the form's error summary (a programming error still surfaces as one).
+// an ApiFailure for the form's error summary (a programming error still surfaces as one). A
+// write that went through makes the open screens read again, so the writer sees it at once even
+// when the live stream is down.
 import { ApiFailure, requireOnline } from './api/client';
+import { session } from './session.svelte';
 
-export async function attempt(action: () => Promise<void>): Promise<ApiFailure | null> {
+export async function attempt(action: () => Promise<unknown>): Promise<ApiFailure | null> {
   try {
     requireOnline();
     await action();
+    session.changes += 1;
     return null;
   } catch (error) {
     if (error instanceof ApiFailure) return error;

@@ -27,10 +27,6 @@ export function setAccessToken(token: string | null, expiresIn = 0): void {
   }
 }
 
-export function hasAccessToken(): boolean {
-  return accessToken !== null;
-}
-
 /**
  * Ends this session on the server even as the page is being left (the quick exit): a
  * keep-alive request outlives the page, so the refresh cookie cannot bring the app back.
