@@ -292,7 +292,7 @@ async fn drain_rate(postgres: Option<&str>, smtp: u16, count: usize, pool_size: 
         concurrency: 8,
         timeout: Duration::from_secs(30),
     };
-    let mailer = Mailer::new(&options, Arc::new(|_, _| String::new())).unwrap();
+    let mailer = Mailer::new(&options, Arc::new(|_, _| Ok(String::new()))).unwrap();
     let worker = OutboxWorker::new(store.clone(), mailer, WorkerOptions::default());
     let started = Instant::now();
     let mut sent = 0;

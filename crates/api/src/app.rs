@@ -171,13 +171,14 @@ impl Application {
             bus,
             going_away: going_away_rx,
             openapi: openapi_json()?,
-            web: web_app,
         });
+        let web_app = web::Data::new(web_app);
 
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(web_app.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(BodyLimit(body_limit))
                 .wrap_fn(|req, srv| {
@@ -241,15 +242,15 @@ impl Application {
     }
 }
 
-/// The access-token key: from config, or on the embedded default a random one kept in
-/// `data.dir/jwt.key` so that sessions survive a restart.
 /// The mail transport from `[mail]`; unsubscribe links are signed with the token keys.
 fn mailer(config: &Config, tokens: TokenKeys) -> Result<Mailer, StartError> {
     let base_url = config.public_url().to_owned();
     let links_base = base_url.clone();
     let unsubscribe: UnsubscribeLinks = Arc::new(move |user, kind| {
-        let token = tokens.issue_unsubscribe(user, kind);
-        format!("{links_base}/api/v1/unsubscribe?token={token}")
+        let token = tokens
+            .issue_unsubscribe(user, kind)
+            .map_err(|e| e.to_string())?;
+        Ok(format!("{links_base}/api/v1/unsubscribe?token={token}"))
     });
     let options = MailerOptions {
         smtp_url: config.mail.smtp_url.expose().to_owned(),
@@ -283,6 +284,8 @@ pub fn openapi_json() -> Result<Arc<str>, StartError> {
         .map_err(|e| StartError::Config(format!("OpenAPI document: {e}")))
 }
 
+/// The access-token key: from config, or on the embedded default a random one kept in
+/// `data.dir/jwt.key` so that sessions survive a restart.
 fn signing_key(config: &Config) -> Result<String, StartError> {
     let configured = config.auth.jwt_secret.expose();
     if !configured.is_empty() {

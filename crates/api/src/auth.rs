@@ -1,16 +1,12 @@
-//! Who is calling: argon2id password hashes, short-lived JWT access tokens, random bearer
-//! secrets (refresh tokens, invite codes), and the [`Caller`] extractor that every
-//! authenticated route takes.
+//! Credentials: argon2id password hashes, short-lived JWT access tokens, signed unsubscribe
+//! tokens and random bearer secrets (refresh tokens, invite codes). The extractor that checks
+//! them on a request is [`crate::caller::Caller`].
 //!
 //! Expiry is checked against Kept's [`Clock`], not by jsonwebtoken's own reading of the system
 //! clock, so that tests can move time. Each access token names its session, and the session is
 //! checked on every request: signing out everywhere takes effect at once.
 
 use crate::error::ApiError;
-use crate::state::AppState;
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
@@ -19,8 +15,6 @@ use kept_core::account::Password;
 use kept_core::mail::MailKind;
 use kept_core::{SessionId, UserId};
 use serde::{Deserialize, Serialize};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::OnceLock;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -208,16 +202,18 @@ impl TokenKeys {
 
 impl TokenKeys {
     /// The token of a one-click unsubscribe link for `user` and `kind`.
-    pub fn issue_unsubscribe(&self, user: UserId, kind: MailKind) -> String {
+    pub fn issue_unsubscribe(
+        &self,
+        user: UserId,
+        kind: MailKind,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = UnsubscribeClaims {
             sub: user,
             kind,
             iss: ISSUER.into(),
             aud: UNSUBSCRIBE_AUDIENCE.into(),
         };
-        // HS256 over a small struct cannot fail; an empty token would simply be refused later.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .unwrap_or_default()
     }
 
     pub fn verify_unsubscribe(&self, token: &str) -> Option<(UserId, MailKind)> {
@@ -233,59 +229,6 @@ impl TokenKeys {
             .ok()
             .map(|data| (data.claims.sub, data.claims.kind))
     }
-}
-
-/// The authenticated caller of a request: a valid access token whose session is still active.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller {
-    pub user: UserId,
-    pub session: SessionId,
-}
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
-            let token = token.ok_or_else(|| {
-                ApiError::unauthenticated(
-                    "missing_token",
-                    "send an access token: Authorization: Bearer <token>",
-                )
-            })?;
-            let (user, session) = state
-                .tokens
-                .verify_access(&token, state.clock.now())
-                .map_err(|refused| match refused {
-                    TokenRefused::Expired => ApiError::unauthenticated(
-                        "token_expired",
-                        "the access token has expired; refresh it",
-                    ),
-                    TokenRefused::Invalid => {
-                        ApiError::unauthenticated("invalid_token", "the access token is not valid")
-                    }
-                })?;
-            let store = state.store.clone();
-            if !web::block(move || store.session_active(user, session)).await?? {
-                return Err(ApiError::unauthenticated(
-                    "session_ended",
-                    "this session was signed out",
-                ));
-            }
-            Ok(Caller { user, session })
-        })
-    }
-}
-
-fn bearer_token(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
-        .then(|| token.trim().to_owned())
 }
 
 #[cfg(test)]

@@ -203,7 +203,9 @@ impl From<StoreError> for ApiError {
                 Self::unauthenticated("invalid_token", "the token is not valid")
             }
             StoreError::Unavailable(cause) => Self::unavailable(&cause),
-            StoreError::Config(cause) | StoreError::Internal(cause) => Self::internal(&cause),
+            StoreError::Config(cause)
+            | StoreError::Internal(cause)
+            | StoreError::Corrupt(cause) => Self::internal(&cause),
         }
     }
 }

@@ -3,8 +3,10 @@
 
 pub mod app;
 pub mod auth;
+pub mod caller;
 pub mod config;
 pub mod error;
+pub mod handler;
 pub mod help;
 pub mod json;
 pub mod live;

@@ -3,13 +3,11 @@
 use crate::auth::{PasswordWork, TokenKeys};
 use crate::config::Config;
 use crate::help::HelpResource;
-use crate::live::LiveOptions;
 use crate::rate_limit::RateLimiter;
 use kept_core::Clock;
 use kept_notify::EventBus;
 use kept_store::Store;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 
 #[derive(Debug)]
@@ -27,17 +25,4 @@ pub struct AppState {
     pub going_away: watch::Receiver<bool>,
     /// `/api/openapi.json`, built once at start-up from the route registration.
     pub openapi: Arc<str>,
-    /// The embedded web app's page and headers, prepared from the configuration.
-    pub web: crate::web_app::WebApp,
-}
-
-impl AppState {
-    pub fn live_options(&self) -> LiveOptions {
-        let live = &self.config.live;
-        LiveOptions {
-            ping_interval: Duration::from_millis(live.ping_interval_millis),
-            idle_timeout: Duration::from_millis(live.idle_timeout_millis),
-            send_timeout: Duration::from_millis(live.send_timeout_millis),
-        }
-    }
 }

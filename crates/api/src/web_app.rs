@@ -3,7 +3,6 @@
 //! falls back to the app's `index.html`, which routes on the client.
 
 use crate::config::Config;
-use crate::state::AppState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,22 +30,22 @@ pub fn is_app_path(path: &str) -> bool {
 }
 
 /// The default service: the app for its own paths (GET and HEAD), the problem 404 otherwise.
-pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn serve(req: HttpRequest, app: web::Data<WebApp>) -> HttpResponse {
     let path = req.path();
     let readable = req.method() == actix_web::http::Method::GET
         || req.method() == actix_web::http::Method::HEAD;
     if !readable || !is_app_path(path) {
-        return crate::routes::not_found().await;
+        return crate::handler::not_found().await;
     }
     let name = path.trim_start_matches('/');
     let mut response = match asset(name) {
         Some(file) => file_response(&req, name, file),
         // A missing hashed asset is a real 404, not the page: a stale page asking for a script
         // that no longer exists must not get HTML back.
-        None if name.starts_with("assets/") => return crate::routes::not_found().await,
-        None => index_response(&state.web),
+        None if name.starts_with("assets/") => return crate::handler::not_found().await,
+        None => index_response(&app),
     };
-    security_headers(response.headers_mut(), &state.web.policy);
+    security_headers(response.headers_mut(), &app.policy);
     response
 }
 

@@ -147,7 +147,7 @@ impl Header for ListUnsubscribePost {
 
 /// Makes the one-click unsubscribe URL for a person and a kind of mail (a signed token, so it
 /// works without signing in).
-pub type UnsubscribeLinks = Arc<dyn Fn(UserId, MailKind) -> String + Send + Sync>;
+pub type UnsubscribeLinks = Arc<dyn Fn(UserId, MailKind) -> Result<String, String> + Send + Sync>;
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -248,7 +248,10 @@ impl Mailer {
     pub fn message(&self, delivery: &ClaimedDelivery) -> Result<Message, MailError> {
         let mut data = delivery.data.clone();
         let unsubscribe = match (delivery.recipient, delivery.kind) {
-            (Some(user), Some(kind)) => Some((self.unsubscribe)(user, kind)),
+            // A mail that must carry an unsubscribe link is not sent without one.
+            (Some(user), Some(kind)) => {
+                Some((self.unsubscribe)(user, kind).map_err(MailError::Build)?)
+            }
             _ => None,
         };
         if let Some(fields) = data.as_object_mut() {

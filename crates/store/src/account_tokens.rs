@@ -2,16 +2,16 @@
 //! request) and resetting a forgotten password. Tokens are stored as their SHA-256; the mail
 //! carrying the plain token is written in the same transaction.
 
-use crate::accounts::end_all_sessions;
 use crate::error::StoreResult;
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{parse_id, stored_time};
+use crate::rows::{parse_id, stored_json, stored_time};
 use crate::schema::{deliveries, email_tokens, users};
+use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::account::Email;
-use kept_core::mail::MailKind;
+use kept_core::mail::{MailKind, MailPreferences};
 use kept_core::{UserId, name_of};
 use serde_json::json;
 
@@ -219,7 +219,7 @@ impl Store {
             let Some(stored) = stored else {
                 return Ok(());
             };
-            let mut preferences = kept_core::mail::MailPreferences::from_stored(&stored);
+            let mut preferences: MailPreferences = stored_json("mail preferences", &stored)?;
             preferences.turn_off(kind);
             diesel::update(users::table.find(user.to_string()))
                 .set((

@@ -4,8 +4,9 @@
 
 use crate::account_tokens::{LinkSecret, send_verification};
 use crate::error::{StoreError, StoreResult, is_unique_violation};
-use crate::rows::{parse_id, stored_time, utc};
-use crate::schema::{memberships, refresh_tokens, sessions, users};
+use crate::rows::{parse_id, stored_json, stored_time, utc};
+use crate::schema::{refresh_tokens, sessions, users};
+use crate::sessions::{end_all_sessions, session_active};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -52,9 +53,8 @@ impl TryFrom<UserRow> for UserView {
             display_name: row.display_name,
             time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
             email_verified: row.email_verified_at.is_some(),
-            check_in_times: serde_json::from_str(&row.check_in_times)
-                .map_err(|e| StoreError::Internal(format!("stored check-in times: {e}")))?,
-            mail: MailPreferences::from_stored(&row.mail_preferences),
+            check_in_times: stored_json("check-in times", &row.check_in_times)?,
+            mail: stored_json("mail preferences", &row.mail_preferences)?,
             created_at: utc(row.created_at),
         })
     }
@@ -254,7 +254,7 @@ impl Store {
                         .find(user.to_string())
                         .select(users::mail_preferences)
                         .first(conn)?;
-                    let merged = MailPreferences::from_stored(&stored)
+                    let merged = stored_json::<MailPreferences>("mail preferences", &stored)?
                         .changed_by(fields)
                         .map_err(DomainError::from)?;
                     Some(merged.to_stored())
@@ -274,24 +274,10 @@ impl Store {
             diesel::update(users::table.find(user.to_string()))
                 .set(update)
                 .execute(conn)?;
-            crate::reminders::sync_person(conn, user, self.now())?;
+            crate::reminders::schedule::sync_person(conn, user, self.now())?;
             load_user(conn, user)
         })
     }
-}
-
-pub(crate) fn session_active(
-    conn: &mut DbConnection,
-    user: UserId,
-    session: SessionId,
-) -> StoreResult<bool> {
-    let active = sessions::table
-        .filter(sessions::id.eq(session.to_string()))
-        .filter(sessions::user_id.eq(user.to_string()))
-        .filter(sessions::revoked_at.is_null())
-        .count()
-        .get_result::<i64>(conn)?;
-    Ok(active == 1)
 }
 
 fn load_user(conn: &mut DbConnection, user: UserId) -> StoreResult<UserView> {
@@ -330,27 +316,5 @@ fn revoke_session(
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))
         .execute(conn)?;
-    Ok(())
-}
-
-/// Revokes every session of `user`; used by sign-out-everywhere and the safety exit.
-pub(crate) fn end_all_sessions(
-    conn: &mut DbConnection,
-    user: UserId,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    diesel::update(sessions::table)
-        .filter(sessions::user_id.eq(user.to_string()))
-        .filter(sessions::revoked_at.is_null())
-        .set(sessions::revoked_at.eq(stored_time(now)))
-        .execute(conn)?;
-    // Their open live streams end now, on every instance.
-    let spaces: Vec<String> = memberships::table
-        .filter(memberships::user_id.eq(user.to_string()))
-        .select(memberships::space_id)
-        .load(conn)?;
-    for space in spaces {
-        crate::events::ring_without_event(conn, parse_id(&space)?)?;
-    }
     Ok(())
 }

@@ -2,9 +2,9 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
+use crate::membership::{lock_writable_space, require_current_member};
 use crate::rows::{page, parse_id, stored_time, utc};
 use crate::schema::check_ins;
-use crate::spaces::{lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -132,7 +132,7 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             require_current_member(conn, caller, space)?;
-            crate::spaces::lock_space_row(conn, space)?;
+            crate::membership::lock_space_row(conn, space)?;
             let found = load(conn, id)?;
             if found.space_id != space {
                 return Err(StoreError::NotFound);

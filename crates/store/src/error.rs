@@ -19,6 +19,10 @@ pub enum StoreError {
     Config(String),
     #[error("database error: {0}")]
     Internal(String),
+    /// A stored value that no version of Kept writes (a table edited by hand, say): logged and
+    /// surfaced, never read as some default.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -2,9 +2,9 @@
 //! transaction, so it is gapless per space: a rolled-back command leaves no hole.
 
 use crate::error::{StoreError, StoreResult};
+use crate::membership::require_current_member;
 use crate::rows::{page, parse_id, stored_time, utc};
 use crate::schema::{events, spaces};
-use crate::spaces::require_current_member;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;

@@ -1,12 +1,12 @@
 //! Live streams: the single-use tickets that open a websocket, and the read a live session
 //! makes each time its space's doorbell rings.
 
-use crate::accounts::session_active;
 use crate::error::{StoreError, StoreResult};
 use crate::events::EventPage;
+use crate::membership::require_current_member;
 use crate::rows::{parse_id, stored_time};
 use crate::schema::live_tickets;
-use crate::spaces::require_current_member;
+use crate::sessions::session_active;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;

@@ -3,9 +3,9 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
+use crate::membership::{lock_space_row, lock_writable_space, require_current_member};
 use crate::rows::{parse_id, stored_time, utc};
 use crate::schema::{notes, spaces};
-use crate::spaces::{lock_space_row, lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;

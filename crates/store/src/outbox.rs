@@ -4,7 +4,7 @@
 //! decided at writing time, from core's rules.
 
 use crate::error::StoreResult;
-use crate::rows::{parse_id, stored_time};
+use crate::rows::{parse_id, stored_json, stored_time, stored_zone};
 use crate::schema::{deliveries, memberships, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -60,15 +60,16 @@ fn recipient(conn: &mut DbConnection, user: UserId) -> StoreResult<Option<Recipi
         ))
         .first::<(String, String, Option<NaiveDateTime>, String, String)>(conn)
         .optional()?;
-    Ok(row.map(
-        |(email, display_name, verified_at, zone, preferences)| Recipient {
+    row.map(|(email, display_name, verified_at, zone, preferences)| {
+        Ok(Recipient {
             email,
             display_name,
             verified: verified_at.is_some(),
-            zone: zone.parse().unwrap_or(chrono_tz::UTC),
-            preferences: MailPreferences::from_stored(&preferences),
-        },
-    ))
+            zone: stored_zone(&zone)?,
+            preferences: stored_json("mail preferences", &preferences)?,
+        })
+    })
+    .transpose()
 }
 
 /// Writes `mail` to `to`, unless their preferences or an unverified address rule it out.

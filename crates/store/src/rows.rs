@@ -2,6 +2,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
 use std::str::FromStr;
 
 pub(crate) fn stored_time(at: DateTime<Utc>) -> NaiveDateTime {
@@ -16,7 +17,7 @@ pub(crate) fn utc(stored: NaiveDateTime) -> DateTime<Utc> {
 pub(crate) fn parse_id<T: FromStr>(stored: &str) -> StoreResult<T> {
     stored
         .parse()
-        .map_err(|_| StoreError::Internal(format!("malformed id in database: {stored:?}")))
+        .map_err(|_| StoreError::Corrupt(format!("malformed id {stored:?}")))
 }
 
 /// Paging by "fetch one more than asked": trims `items` (fetched with `limit + 1`) to `limit`
@@ -39,5 +40,21 @@ pub(crate) fn stored_enum<T: serde::de::DeserializeOwned>(
     stored: &str,
 ) -> StoreResult<T> {
     kept_core::from_name(stored)
-        .ok_or_else(|| StoreError::Internal(format!("unknown {what} {stored:?}")))
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {stored:?}")))
+}
+
+/// A stored IANA time zone; an unknown one is corrupt, not UTC.
+pub(crate) fn stored_zone(stored: &str) -> StoreResult<Tz> {
+    stored
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown time zone {stored:?}")))
+}
+
+/// A value stored as JSON text (a schedule, check-in times); unreadable JSON is corrupt.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    stored: &str,
+) -> StoreResult<T> {
+    serde_json::from_str(stored)
+        .map_err(|error| StoreError::Corrupt(format!("unreadable {what} {stored:?}: {error}")))
 }

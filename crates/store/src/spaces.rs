@@ -3,12 +3,13 @@
 //! (two partners accepting the same invite, say) are decided one after the other.
 
 use crate::account_tokens::LinkSecret;
-use crate::accounts::end_all_sessions;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::events::append_event;
+use crate::membership::{lock_space_row, require_current_member, space_state};
 use crate::outbox::{Mail, To, enqueue};
 use crate::rows::{parse_id, stored_time, utc};
 use crate::schema::{invites, memberships, spaces, users};
+use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -66,30 +67,10 @@ struct SpaceRow {
 
 impl SpaceRow {
     fn state(&self) -> StoreResult<SpaceState> {
-        SpaceState::parse(&self.state)
-            .ok_or_else(|| StoreError::Internal(format!("unknown space state {:?}", self.state)))
+        space_state(&self.state)
     }
 }
 
-const SPACE_COLUMNS: (
-    spaces::id,
-    spaces::name,
-    spaces::state,
-    spaces::created_by,
-    spaces::last_seq,
-    spaces::created_at,
-    spaces::closed_at,
-) = (
-    spaces::id,
-    spaces::name,
-    spaces::state,
-    spaces::created_by,
-    spaces::last_seq,
-    spaces::created_at,
-    spaces::closed_at,
-);
-
-/// The space, if `user` is a current member; otherwise `NotFound`, whether or not it exists.
 /// Writes the invite mail if the inviter's address is verified; whether it was written.
 fn mail_invite(
     conn: &mut DbConnection,
@@ -119,45 +100,6 @@ fn mail_invite(
         }),
     };
     enqueue(conn, To::Address(address.as_str().to_owned()), mail, now)
-}
-
-pub(crate) fn require_current_member(
-    conn: &mut DbConnection,
-    user: UserId,
-    space: SpaceId,
-) -> StoreResult<()> {
-    let member = memberships::table
-        .filter(memberships::space_id.eq(space.to_string()))
-        .filter(memberships::user_id.eq(user.to_string()))
-        .filter(memberships::left_at.is_null())
-        .count()
-        .get_result::<i64>(conn)?;
-    if member == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound)
-    }
-}
-
-/// Takes the space's row lock (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises
-/// writers) and returns the row as it is under the lock.
-fn lock_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceRow> {
-    let row = diesel::update(spaces::table.find(space.to_string()))
-        .set(spaces::last_seq.eq(spaces::last_seq))
-        .returning(SPACE_COLUMNS)
-        .get_result::<SpaceRow>(conn)?;
-    Ok(row)
-}
-
-/// Takes the space's row lock for time-driven work, and says what state the space is in.
-pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceState> {
-    lock_space(conn, space)?.state()
-}
-
-/// Locks the space for a command that adds content; a closed space is read-only.
-pub(crate) fn lock_writable_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
-    lock_space(conn, space)?.state()?.ensure_writable()?;
-    Ok(())
 }
 
 pub(crate) fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView> {
@@ -282,7 +224,7 @@ impl Store {
         let expires_at = now + INVITE_TTL;
         self.write(|conn| {
             require_current_member(conn, inviter, space)?;
-            lock_space(conn, space)?.state()?.ensure_can_invite()?;
+            lock_space_row(conn, space)?.ensure_can_invite()?;
             diesel::insert_into(invites::table)
                 .values((
                     invites::id.eq(invite.to_string()),
@@ -326,7 +268,7 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             require_current_member(conn, member, space)?;
-            lock_space(conn, space)?.state()?.ensure_writable()?;
+            lock_space_row(conn, space)?.ensure_writable()?;
             let (id, used_at, revoked_at) = invites::table
                 .filter(invites::code_hash.eq(code_digest))
                 .filter(invites::space_id.eq(space.to_string()))
@@ -370,7 +312,7 @@ impl Store {
                     Option<NaiveDateTime>,
                 )>(conn)?;
             let space: SpaceId = parse_id(&space_id)?;
-            let state = lock_space(conn, space)?.state()?;
+            let state = lock_space_row(conn, space)?;
             let already_member = memberships::table
                 .find((space.to_string(), accepter.to_string()))
                 .count()
@@ -407,7 +349,7 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             require_current_member(conn, leaver, space)?;
-            let state = lock_space(conn, space)?.state()?;
+            let state = lock_space_row(conn, space)?;
             diesel::update(memberships::table.find((space.to_string(), leaver.to_string())))
                 .set(memberships::left_at.eq(stored_time(now)))
                 .execute(conn)?;
@@ -432,11 +374,11 @@ impl Store {
             };
             append_event(conn, space, leaver, Audience::Members, &event, now)?;
             // The space is closed: its talks and commitments remind no one.
-            crate::reminders::drop_space(conn, space)?;
+            crate::reminders::schedule::drop_space(conn, space)?;
             if mode == LeaveMode::Safety {
                 end_all_sessions(conn, leaver, now)?;
                 crate::outbox::cancel_mail_of(conn, leaver)?;
-                crate::reminders::drop_person(conn, leaver)?;
+                crate::reminders::schedule::drop_person(conn, leaver)?;
             }
             Ok(())
         })

@@ -2,12 +2,13 @@
 
 use crate::Store;
 use crate::error::{StoreError, StoreResult};
+use crate::membership::require_current_member;
 use crate::rows::{parse_id, stored_enum, stored_time, utc};
 use crate::schema::{
     commitment_occurrences as occ, commitments, requests, talk_occurrences, talks, trust_ratings,
     users,
 };
-use crate::spaces::{load_space, require_current_member};
+use crate::spaces::load_space;
 use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use kept_core::account::TimeZone;

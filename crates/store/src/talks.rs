@@ -3,9 +3,9 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
+use crate::membership::{lock_writable_space, require_current_member};
 use crate::rows::{parse_id, stored_enum, stored_time, utc};
 use crate::schema::{talk_occurrences as occ, talks, users};
-use crate::spaces::{lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -378,7 +378,12 @@ impl Store {
                     }
                 }
             };
-            crate::reminders::sync_talk(conn, &self.reminder_settings, &id.to_string(), now)?;
+            crate::reminders::schedule::sync_talk(
+                conn,
+                &self.reminder_settings,
+                &id.to_string(),
+                now,
+            )?;
             append_event(conn, space, caller, Audience::Members, &event, now)?;
             load(conn, space, id)
         })

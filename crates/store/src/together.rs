@@ -2,9 +2,9 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
+use crate::membership::{lock_writable_space, require_current_member};
 use crate::rows::{parse_id, stored_time, utc};
 use crate::schema::{activities, trust_ratings, users};
-use crate::spaces::{lock_writable_space, require_current_member};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;

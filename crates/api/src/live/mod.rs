@@ -5,10 +5,11 @@
 
 mod session;
 
-use crate::auth::{Caller, random_secret};
+use crate::auth::random_secret;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, blocking_mapped, path_id, query};
 use crate::openapi::{Api, Op};
-use crate::routes::{blocking, blocking_mapped, path_id, query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
@@ -143,22 +144,8 @@ async fn open(
         },
         space,
         after,
-        options: state.live_options(),
+        options: LiveOptions::from(&state.config.live),
     };
     actix_web::rt::spawn(live.run(ws, incoming));
     Ok(response)
-}
-
-/// The store errors a running session can meet, as the close it should send.
-fn close_for(error: &StoreError) -> (u16, &'static str) {
-    match error {
-        StoreError::Unauthenticated => {
-            (session::CLOSE_SESSION_ENDED, "session ended; sign in again")
-        }
-        StoreError::NotFound => (
-            session::CLOSE_NOT_MEMBER,
-            "no longer a member of this space",
-        ),
-        _ => (1011, "temporarily unavailable; reconnect with ?after="),
-    }
 }

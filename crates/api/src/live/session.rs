@@ -7,8 +7,8 @@
 //! its own task, and is cut off when one frame waits longer than the send timeout (it resumes
 //! later with `?after=`). The subscription is dropped on every exit path, deregistering.
 
-use super::close_for;
-use crate::auth::Caller;
+use crate::caller::Caller;
+use crate::config::LiveConfig;
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use kept_core::SpaceId;
 use kept_notify::Subscription;
@@ -31,6 +31,16 @@ pub struct LiveOptions {
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
     pub send_timeout: Duration,
+}
+
+impl From<&LiveConfig> for LiveOptions {
+    fn from(live: &LiveConfig) -> Self {
+        LiveOptions {
+            ping_interval: Duration::from_millis(live.ping_interval_millis),
+            idle_timeout: Duration::from_millis(live.idle_timeout_millis),
+            send_timeout: Duration::from_millis(live.send_timeout_millis),
+        }
+    }
 }
 
 pub(super) struct Live {
@@ -139,5 +149,14 @@ impl Live {
                 return Ok(());
             }
         }
+    }
+}
+
+/// The store errors a running session can meet, as the close it should send.
+pub(super) fn close_for(error: &StoreError) -> (u16, &'static str) {
+    match error {
+        StoreError::Unauthenticated => (CLOSE_SESSION_ENDED, "session ended; sign in again"),
+        StoreError::NotFound => (CLOSE_NOT_MEMBER, "no longer a member of this space"),
+        _ => (1011, "temporarily unavailable; reconnect with ?after="),
     }
 }

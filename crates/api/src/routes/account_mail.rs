@@ -1,9 +1,10 @@
 //! The links Kept mails to a person and what they lead to: confirming an address, resetting a
 //! forgotten password, and the one-click unsubscribe (RFC 8058), which works without signing in.
 
-use super::{admit, blocking, query};
-use crate::auth::{Caller, random_secret};
+use crate::auth::random_secret;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{admit, blocking, query};
 use crate::json::Json;
 use crate::openapi::{Api, Op, text_body};
 use crate::rate_limit::Door;

@@ -2,9 +2,10 @@
 //! and the caller's own profile.
 
 use super::account_mail::link_secret;
-use super::{admit, blocking, blocking_mapped};
-use crate::auth::{Caller, random_secret};
+use crate::auth::random_secret;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{admit, blocking, blocking_mapped};
 use crate::help::HelpResource;
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};

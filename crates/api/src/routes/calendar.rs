@@ -2,9 +2,10 @@
 //! address, `DELETE /me/calendar-token` revokes it, and `GET /calendar/{token}.ics` — public,
 //! the token is the key — serves the iCalendar.
 
-use super::blocking;
-use crate::auth::{Caller, random_secret};
+use crate::auth::random_secret;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::blocking;
 use crate::openapi::{Api, Op, text_body};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};

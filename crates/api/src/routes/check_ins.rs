@@ -1,8 +1,8 @@
 //! Check-ins: `POST /spaces/{id}/check-ins {text, mood?}`, the list (newest first), one by id.
 
-use super::{blocking, page_limit, path_id, query, with_hints};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, page_limit, path_id, query, with_hints};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

@@ -2,9 +2,9 @@
 //! the partner. Create, list, read (with occurrences), renegotiate, retire; for an occurrence:
 //! `kept` (the committer), `confirm` and `dispute` (the partner).
 
-use super::{blocking, path_id, with_hints};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, path_id, with_hints};
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

@@ -2,9 +2,9 @@
 //! (for keeping, or for taking elsewhere). A closed space can still be exported by whoever
 //! remains. Private items of the partner are not in it.
 
-use super::{blocking, path_id};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiResult;
+use crate::handler::{blocking, path_id};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};

@@ -1,8 +1,8 @@
 //! Liveness and readiness for orchestrators: `/healthz` answers while the process runs,
 //! `/readyz` only while the database answers and has every migration applied.
 
-use super::blocking;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::blocking;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::http::StatusCode;

@@ -1,7 +1,7 @@
 //! `POST /hints {kind, text}`: the hints for a text before it is sent (the same ones come back
 //! with each create response). Suggestions only; nothing is stored.
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::openapi::{Api, Op};

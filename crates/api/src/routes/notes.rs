@@ -2,9 +2,9 @@
 //! the list (optionally by kind) and one by id. A note with a future `deliver_at` stays the
 //! author's alone until then.
 
-use super::{blocking, path_id, query, with_hints};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiResult;
+use crate::handler::{blocking, path_id, query, with_hints};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

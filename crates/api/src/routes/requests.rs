@@ -2,9 +2,9 @@
 //! transitions `acknowledge` (the partner, with a reply in their own words), `resolve` (the
 //! author, saying whether they felt heard) and `withdraw` (the author).
 
-use super::{blocking, path_id, query, with_hints};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, path_id, query, with_hints};
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

@@ -2,9 +2,10 @@
 //! member of is a 404, the same as a space that does not exist.
 
 use super::accounts::expired_cookie;
-use super::{admit, blocking, blocking_mapped, page_limit, path_id, query};
-use crate::auth::{Caller, random_secret};
+use crate::auth::random_secret;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{admit, blocking, blocking_mapped, page_limit, path_id, query};
 use crate::help::HelpResource;
 use crate::json::Json;
 use crate::openapi::{Api, Op};

@@ -1,9 +1,9 @@
 //! `GET /spaces/{id}/stats?weeks=N`: whether the new behaviour holds, week by week (computed
 //! from the rows at each call; nothing is stored by hand).
 
-use super::{blocking, path_id, query};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, path_id, query};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -2,9 +2,9 @@
 //! (with upcoming starts in the viewer's zone), and `accept`, `decline`, `move`, `agenda`,
 //! `occurrences` (mark one held or skipped).
 
-use super::{blocking, path_id};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, path_id};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

@@ -1,8 +1,8 @@
 //! Trust ratings (`/spaces/{id}/trust`) and activities (`/spaces/{id}/activities`).
 
-use super::{blocking, path_id};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::handler::{blocking, path_id};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

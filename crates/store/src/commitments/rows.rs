@@ -1,0 +1,225 @@
+//! The commitment tables as rows, and the building blocks the commands and the sweep share:
+//! loading, writing occurrences up to the horizon, and dropping those not yet due.
+
+use super::views::{CommitmentView, OccurrenceView};
+use crate::DbConnection;
+use crate::error::{StoreError, StoreResult};
+use crate::rows::{parse_id, stored_time, utc};
+use crate::schema::{commitment_occurrences as occ, commitments, memberships};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use kept_core::account::TimeZone;
+use kept_core::commitment::{CommitmentState, OccurrenceState};
+use kept_core::schedule::{Recurrence, Schedule};
+use kept_core::{CommitmentId, DomainError, OccurrenceId, SpaceId, UserId};
+
+/// How far ahead occurrences exist.
+pub const HORIZON: Duration = Duration::days(14);
+/// Occurrences turned missed per sweep round (the rest wait for the next round).
+pub(super) const SWEEP_BATCH: i64 = 500;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = commitments)]
+pub(super) struct CommitmentRow {
+    pub(super) id: String,
+    pub(super) space_id: String,
+    pub(super) committer_id: String,
+    pub(super) partner_id: String,
+    pub(super) request_id: Option<String>,
+    pub(super) text: String,
+    pub(super) schedule: String,
+    pub(super) time_zone: String,
+    pub(super) grace_minutes: i64,
+    pub(super) state: String,
+    pub(super) version: i64,
+    pub(super) scheduled_until: NaiveDateTime,
+    pub(super) created_at: NaiveDateTime,
+    pub(super) retired_at: Option<NaiveDateTime>,
+}
+
+impl CommitmentRow {
+    pub(super) fn view(&self) -> StoreResult<CommitmentView> {
+        Ok(CommitmentView {
+            id: parse_id(&self.id)?,
+            space_id: parse_id(&self.space_id)?,
+            committer_id: parse_id(&self.committer_id)?,
+            partner_id: parse_id(&self.partner_id)?,
+            request_id: self.request_id.as_deref().map(parse_id).transpose()?,
+            text: self.text.clone(),
+            schedule: self.recurrence()?,
+            time_zone: TimeZone::parse(&self.time_zone).map_err(StoreError::Internal)?,
+            grace_minutes: self.grace_minutes,
+            state: if self.state == "retired" {
+                CommitmentState::Retired
+            } else {
+                CommitmentState::Active
+            },
+            version: self.version,
+            created_at: utc(self.created_at),
+            retired_at: self.retired_at.map(utc),
+        })
+    }
+
+    pub(super) fn recurrence(&self) -> StoreResult<Recurrence> {
+        serde_json::from_str(&self.schedule)
+            .map_err(|e| StoreError::Internal(format!("stored schedule: {e}")))
+    }
+
+    pub(super) fn schedule(&self) -> StoreResult<Schedule> {
+        let zone = TimeZone::parse(&self.time_zone).map_err(StoreError::Internal)?;
+        Ok(Schedule {
+            recurrence: self.recurrence()?,
+            zone: zone.tz(),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = occ)]
+pub(super) struct OccurrenceRow {
+    pub(super) id: String,
+    pub(super) commitment_id: String,
+    pub(super) opens_at: NaiveDateTime,
+    pub(super) due_at: NaiveDateTime,
+    pub(super) deadline_at: NaiveDateTime,
+    pub(super) state: String,
+    pub(super) note: Option<String>,
+    pub(super) kept_at: Option<NaiveDateTime>,
+    pub(super) reviewed_at: Option<NaiveDateTime>,
+    pub(super) dispute_reason: Option<String>,
+}
+
+impl TryFrom<OccurrenceRow> for OccurrenceView {
+    type Error = StoreError;
+    fn try_from(row: OccurrenceRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
+            commitment_id: parse_id(&row.commitment_id)?,
+            opens_at: utc(row.opens_at),
+            due_at: utc(row.due_at),
+            deadline_at: utc(row.deadline_at),
+            state: OccurrenceState::parse(&row.state).ok_or_else(|| {
+                StoreError::Internal(format!("unknown occurrence state {:?}", row.state))
+            })?,
+            note: row.note,
+            kept_at: row.kept_at.map(utc),
+            reviewed_at: row.reviewed_at.map(utc),
+            dispute_reason: row.dispute_reason,
+        })
+    }
+}
+
+/// Writes the occurrences from `scheduled_until` up to `now + HORIZON`; returns how many.
+pub(super) fn extend(
+    conn: &mut DbConnection,
+    id: CommitmentId,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let row: CommitmentRow = commitments::table
+        .find(id.to_string())
+        .select(CommitmentRow::as_select())
+        .first(conn)?;
+    let schedule = row.schedule()?;
+    let grace = Duration::minutes(row.grace_minutes);
+    let last_due: Option<NaiveDateTime> = occ::table
+        .filter(occ::commitment_id.eq(id.to_string()))
+        .select(diesel::dsl::max(occ::due_at))
+        .first(conn)?;
+    let from = utc(row.scheduled_until);
+    // Each occurrence opens when the one before it fell due; the first opens now.
+    let mut opens_at = last_due.map_or(now, utc);
+    let until = now + HORIZON;
+    let dues = schedule.occurrences(from, until);
+    for due in &dues {
+        diesel::insert_into(occ::table)
+            .values((
+                occ::id.eq(OccurrenceId::new_at(*due).to_string()),
+                occ::commitment_id.eq(id.to_string()),
+                occ::space_id.eq(&row.space_id),
+                occ::opens_at.eq(stored_time(opens_at)),
+                occ::due_at.eq(stored_time(*due)),
+                occ::deadline_at.eq(stored_time(*due + grace)),
+                occ::state.eq(OccurrenceState::Due.as_str()),
+            ))
+            .execute(conn)?;
+        opens_at = *due;
+    }
+    diesel::update(commitments::table.find(id.to_string()))
+        .set(commitments::scheduled_until.eq(stored_time(until)))
+        .execute(conn)?;
+    Ok(dues.len())
+}
+
+/// Deletes occurrences not yet due (renegotiation and retirement do not reach into the past).
+pub(super) fn drop_future(
+    conn: &mut DbConnection,
+    id: CommitmentId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::delete(occ::table)
+        .filter(occ::commitment_id.eq(id.to_string()))
+        .filter(occ::state.eq(OccurrenceState::Due.as_str()))
+        .filter(occ::due_at.gt(stored_time(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub(super) fn load(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    id: CommitmentId,
+) -> StoreResult<CommitmentRow> {
+    Ok(commitments::table
+        .find(id.to_string())
+        .filter(commitments::space_id.eq(space.to_string()))
+        .select(CommitmentRow::as_select())
+        .first(conn)?)
+}
+
+pub(super) fn load_active_as_committer(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    id: CommitmentId,
+    caller: UserId,
+) -> StoreResult<CommitmentRow> {
+    let row = load(conn, space, id)?;
+    if row.committer_id != caller.to_string() {
+        return Err(DomainError::Forbidden {
+            code: "not_the_committer",
+            message: "only the one who made the commitment changes it",
+        }
+        .into());
+    }
+    if row.state != "active" {
+        return Err(DomainError::Conflict {
+            code: "commitment_retired",
+            message: "this commitment is retired",
+        }
+        .into());
+    }
+    Ok(row)
+}
+
+/// The other current member: the one the commitment is made to.
+pub(super) fn partner_of(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    member: UserId,
+) -> StoreResult<UserId> {
+    let partner: Option<String> = memberships::table
+        .filter(memberships::space_id.eq(space.to_string()))
+        .filter(memberships::user_id.ne(member.to_string()))
+        .filter(memberships::left_at.is_null())
+        .select(memberships::user_id)
+        .first(conn)
+        .optional()?;
+    let partner = partner.ok_or(DomainError::Conflict {
+        code: "no_partner",
+        message: "a commitment is made to a partner: invite them first",
+    })?;
+    parse_id(&partner)
+}
+
+pub(super) fn schedule_json(recurrence: &Recurrence) -> StoreResult<String> {
+    serde_json::to_string(recurrence).map_err(|e| StoreError::Internal(e.to_string()))
+}
