@@ -3,7 +3,7 @@
 //! key, RFC 8058 one-click unsubscribe), and the transport: pooled SMTP, or `.eml` files in a
 //! directory for the embedded default.
 
-use crate::template::{Escape, RenderError, render};
+use crate::template::Templates;
 use kept_core::UserId;
 use kept_core::mail::MailKind;
 use kept_store::outbox::ClaimedDelivery;
@@ -14,29 +14,11 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-/// One template: subject, plain text, HTML.
-struct Template {
-    name: &'static str,
-    subject: &'static str,
-    text: &'static str,
-    html: &'static str,
-}
-
-macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        &[$(Template {
-            name: $name,
-            subject: include_str!(concat!("../templates/", $name, ".subject.txt")),
-            text: include_str!(concat!("../templates/", $name, ".txt")),
-            html: include_str!(concat!("../templates/", $name, ".html")),
-        }),*]
-    };
-}
-
-const TEMPLATES: &[Template] = templates![
+/// The templates a mail can be written with; each has a subject, a text and an HTML part.
+const NAMES: &[&str] = &[
     "verify_email",
     "password_reset",
     "invite",
@@ -45,12 +27,39 @@ const TEMPLATES: &[Template] = templates![
     "reminder",
     "weekly_summary",
 ];
-const LAYOUT_TEXT: &str = include_str!("../templates/layout.txt");
-const LAYOUT_HTML: &str = include_str!("../templates/layout.html");
+
+macro_rules! template_files {
+    ($($name:literal),* $(,)?) => {
+        &[
+            $(
+                (concat!($name, ".subject.txt"), include_str!(concat!("../templates/", $name, ".subject.txt"))),
+                (concat!($name, ".txt"), include_str!(concat!("../templates/", $name, ".txt"))),
+                (concat!($name, ".html"), include_str!(concat!("../templates/", $name, ".html"))),
+            )*
+            ("layout.txt", include_str!("../templates/layout.txt")),
+            ("layout.html", include_str!("../templates/layout.html")),
+        ]
+    };
+}
+
+/// Parsed once, on first use; the sources are compiled in, so a syntax error shows in the first
+/// test that renders a mail.
+static TEMPLATES: LazyLock<Result<Templates, String>> = LazyLock::new(|| {
+    Templates::new(template_files![
+        "verify_email",
+        "password_reset",
+        "invite",
+        "activity",
+        "missed_notice",
+        "reminder",
+        "weekly_summary",
+    ])
+    .map_err(|e| e.to_string())
+});
 
 /// The names of every template (for tests that render each one).
 pub fn template_names() -> impl Iterator<Item = &'static str> {
-    TEMPLATES.iter().map(|t| t.name)
+    NAMES.iter().copied()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +67,9 @@ pub enum MailError {
     #[error("no template named `{0}`")]
     UnknownTemplate(String),
     #[error("template: {0}")]
-    Render(#[from] RenderError),
+    Render(#[from] minijinja::Error),
+    #[error("templates: {0}")]
+    Templates(String),
     #[error("address: {0}")]
     Address(String),
     #[error("message: {0}")]
@@ -84,32 +95,26 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Renders template `name` with `data` (which must hold `base_url`, and `unsubscribe_url` for
-/// mail one can unsubscribe from).
+/// Renders template `name` with `data`, which must hold `base_url` and `unsubscribe_url` (`null`
+/// for mail one cannot unsubscribe from).
 pub fn compose(name: &str, data: &Value) -> Result<Rendered, MailError> {
-    let template = TEMPLATES
-        .iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| MailError::UnknownTemplate(name.to_owned()))?;
-    let subject = render(template.subject, data, Escape::Text)?
+    if !NAMES.contains(&name) {
+        return Err(MailError::UnknownTemplate(name.to_owned()));
+    }
+    let templates = TEMPLATES
+        .as_ref()
+        .map_err(|e| MailError::Templates(e.clone()))?;
+    let subject = templates
+        .render(&format!("{name}.subject.txt"), data)?
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let in_layout = |layout: &str, content: String| {
-        let mut frame = data.clone();
-        if let Some(fields) = frame.as_object_mut() {
-            fields.insert("content".to_owned(), Value::String(content));
-        }
-        (frame, layout.to_owned())
-    };
-    let (frame, layout) = in_layout(LAYOUT_TEXT, render(template.text, data, Escape::Text)?);
-    let text = render(&layout, &frame, Escape::Text)?;
-    let (frame, layout) = in_layout(LAYOUT_HTML, render(template.html, data, Escape::Html)?);
-    let html = render(&layout, &frame, Escape::Html)?;
+    let text = templates.render(&format!("{name}.txt"), data)?;
+    let html = templates.render(&format!("{name}.html"), data)?;
     Ok(Rendered {
         subject,
-        text,
-        html,
+        text: templates.render_layout("layout.txt", data, text)?,
+        html: templates.render_layout("layout.html", data, html)?,
     })
 }
 
@@ -256,9 +261,11 @@ impl Mailer {
         };
         if let Some(fields) = data.as_object_mut() {
             fields.insert("base_url".to_owned(), Value::from(self.base_url.clone()));
-            if let Some(url) = &unsubscribe {
-                fields.insert("unsubscribe_url".to_owned(), Value::from(url.clone()));
-            }
+            // Present either way: the templates are strict about values they do not get.
+            fields.insert(
+                "unsubscribe_url".to_owned(),
+                Value::from(unsubscribe.clone()),
+            );
         }
         let rendered = compose(&delivery.template, &data)?;
         let to: Mailbox = delivery
@@ -323,6 +330,7 @@ mod tests {
             let mut data = samples[name].clone();
             data["name"] = json!("Ada & co");
             data["base_url"] = json!("https://kept.example");
+            data["unsubscribe_url"] = json!(null);
             let rendered = compose(name, &data).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!rendered.subject.is_empty() && !rendered.subject.contains('\n'));
             assert!(rendered.text.contains("https://kept.example/"), "{name}");
@@ -344,7 +352,7 @@ mod tests {
     fn missing_data_is_an_error_not_a_blank() {
         assert!(matches!(
             compose("reminder", &json!({"name": "Ada", "base_url": "x"})),
-            Err(MailError::Render(RenderError::Missing(_)))
+            Err(MailError::Render(e)) if e.kind() == minijinja::ErrorKind::UndefinedError
         ));
         assert!(matches!(
             compose("nope", &json!({})),

@@ -1,117 +1,84 @@
-//! Strict rendering of the mail templates: `{{name}}` (escaped in HTML), `{{{name}}}` (as is),
-//! `{{#name}}…{{/name}}` (only when `name` has a value) and `{{^name}}…{{/name}}` (only when it
-//! has none). A value that is missing where one is required, an unknown tag or an unclosed
-//! section is an error, never an empty spot in a mail.
+//! The mail templates (`templates/`, compiled in), rendered by minijinja. Rendering is strict: a
+//! value the data does not hold is an error, never an empty spot in a mail (a value that may be
+//! absent is present as `null`). Templates whose name ends in `.html` escape what they insert;
+//! a rendered part goes into its layout as `content`, already safe.
 
-use serde_json::Value;
+use minijinja::{AutoEscape, Environment, Error, Output, State, UndefinedBehavior, Value};
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RenderError {
-    #[error("no value for `{0}`")]
-    Missing(String),
-    #[error("unclosed tag or section `{0}`")]
-    Unclosed(String),
-    #[error("`{{{{/{0}}}}}` closes nothing")]
-    Stray(String),
+/// Every template, by file name.
+pub struct Templates {
+    env: Environment<'static>,
 }
 
-/// How values are written into the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Escape {
-    Text,
-    Html,
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
 }
 
-/// Renders `template` with the fields of `data`.
-pub fn render(template: &str, data: &Value, escape: Escape) -> Result<String, RenderError> {
-    let mut out = String::with_capacity(template.len() + 256);
-    render_into(template, data, escape, &mut out)?;
-    Ok(out)
-}
-
-fn render_into(
-    template: &str,
-    data: &Value,
-    escape: Escape,
-    out: &mut String,
-) -> Result<(), RenderError> {
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        if let Some(inner) = after.strip_prefix("{{{") {
-            let end = inner
-                .find("}}}")
-                .ok_or_else(|| RenderError::Unclosed(excerpt(inner)))?;
-            out.push_str(&value_of(data, inner[..end].trim())?);
-            rest = &inner[end + 3..];
-            continue;
-        }
-        let inner = &after[2..];
-        let end = inner
-            .find("}}")
-            .ok_or_else(|| RenderError::Unclosed(excerpt(inner)))?;
-        let tag = inner[..end].trim();
-        rest = &inner[end + 2..];
-        match tag.chars().next() {
-            Some(kind @ ('#' | '^')) => {
-                let name = tag[1..].trim();
-                let close = format!("{{{{/{name}}}}}");
-                let body_end = rest
-                    .find(&close)
-                    .ok_or_else(|| RenderError::Unclosed(name.to_owned()))?;
-                let present = has_value(data, name);
-                if present == (kind == '#') {
-                    render_into(&rest[..body_end], data, escape, out)?;
-                }
-                rest = &rest[body_end + close.len()..];
+impl Templates {
+    /// Parses `sources` (file name, text); a syntax error is an error here, at start-up.
+    pub fn new(sources: &[(&'static str, &'static str)]) -> Result<Self, Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // The files end with a line break that belongs to the mail.
+        env.set_keep_trailing_newline(true);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
             }
-            Some('/') => return Err(RenderError::Stray(tag[1..].trim().to_owned())),
-            _ => {
-                let value = value_of(data, tag)?;
-                match escape {
-                    Escape::Text => out.push_str(&value),
-                    Escape::Html => escape_html(&value, out),
-                }
-            }
+        });
+        env.set_formatter(write_value);
+        for (name, source) in sources {
+            env.add_template(name, source)?;
         }
+        Ok(Templates { env })
     }
-    out.push_str(rest);
-    Ok(())
-}
 
-fn excerpt(text: &str) -> String {
-    text.chars().take(20).collect()
-}
+    /// Renders the template `name` with the fields of `data`.
+    pub fn render(&self, name: &str, data: &serde_json::Value) -> Result<String, Error> {
+        self.env
+            .get_template(name)?
+            .render(Value::from_serialize(data))
+    }
 
-fn has_value(data: &Value, name: &str) -> bool {
-    match data.get(name) {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
-        Some(Value::String(text)) => !text.is_empty(),
-        Some(_) => true,
+    /// Renders the layout `name` around `content` (already rendered, so inserted as it is).
+    pub fn render_layout(
+        &self,
+        name: &str,
+        data: &serde_json::Value,
+        content: String,
+    ) -> Result<String, Error> {
+        let frame = minijinja::context! {
+            content => Value::from_safe_string(content),
+            ..Value::from_serialize(data)
+        };
+        self.env.get_template(name)?.render(frame)
     }
 }
 
-fn value_of(data: &Value, name: &str) -> Result<String, RenderError> {
-    match data.get(name) {
-        Some(Value::String(text)) => Ok(text.clone()),
-        Some(Value::Number(number)) => Ok(number.to_string()),
-        Some(Value::Bool(flag)) => Ok(flag.to_string()),
-        _ => Err(RenderError::Missing(name.to_owned())),
+/// Writes a value into the output. HTML escaping covers `& < > " '`, which is all an HTML text
+/// or quoted attribute needs; minijinja's own escaper also writes `/` as `&#x2f;`, which would
+/// make every link in a mail unreadable to a person looking at its source.
+fn write_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
+    if state.auto_escape() != AutoEscape::Html || value.is_safe() || value.is_undefined() {
+        return minijinja::escape_formatter(out, state, value);
     }
-}
-
-fn escape_html(text: &str, out: &mut String) {
+    let text = value.to_string();
+    let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
         }
     }
+    out.write_str(&escaped).map_err(Error::from)
 }
 
 #[cfg(test)]
@@ -119,57 +86,48 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn values_sections_and_escaping() {
-        let data = json!({"name": "Ada <3", "count": 2, "quote": "", "actor": "Ben"});
-        assert_eq!(
-            render("Hi {{ name }}, {{count}}", &data, Escape::Html),
-            Ok("Hi Ada &lt;3, 2".to_owned())
-        );
-        assert_eq!(
-            render("{{{name}}}", &data, Escape::Html),
-            Ok("Ada <3".to_owned())
-        );
-        assert_eq!(
-            render(
-                "{{#actor}}{{actor}} did{{/actor}}{{^actor}}done{{/actor}}",
-                &data,
-                Escape::Text
-            ),
-            Ok("Ben did".to_owned())
-        );
-        assert_eq!(
-            render(
-                "[{{#quote}}“{{quote}}”{{/quote}}]{{#missing}}x{{/missing}}",
-                &data,
-                Escape::Text
-            ),
-            Ok("[]".to_owned())
-        );
+    fn templates(html: &'static str, text: &'static str) -> Templates {
+        Templates::new(&[("t.html", html), ("t.txt", text)]).unwrap()
     }
 
     #[test]
-    fn anything_unresolved_is_an_error() {
-        let data = json!({"name": "Ada"});
-        assert_eq!(
-            render("Hi {{nmae}}", &data, Escape::Text),
-            Err(RenderError::Missing("nmae".into()))
+    fn html_is_escaped_and_text_is_not() {
+        let data = json!({"name": "Ada <3 & 'co'", "link": "/a/b"});
+        let t = templates(
+            "<p>{{ name }}</p><a href=\"{{ link }}\">",
+            "{{ name }} {{ link }}",
         );
-        assert!(matches!(
-            render("Hi {{name", &data, Escape::Text),
-            Err(RenderError::Unclosed(_))
-        ));
-        assert!(matches!(
-            render("{{#name}}open", &data, Escape::Text),
-            Err(RenderError::Unclosed(_))
-        ));
-        assert!(matches!(
-            render("{{/name}}", &data, Escape::Text),
-            Err(RenderError::Stray(_))
-        ));
         assert_eq!(
-            render("{{name}}", &json!({"name": null}), Escape::Text),
-            Err(RenderError::Missing("name".into()))
+            t.render("t.html", &data).unwrap(),
+            "<p>Ada &lt;3 &amp; &#39;co&#39;</p><a href=\"/a/b\">"
         );
+        assert_eq!(t.render("t.txt", &data).unwrap(), "Ada <3 & 'co' /a/b");
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error_and_null_is_absent() {
+        let t = templates("{% if quote %}[{{ quote }}]{% endif %}.", "Hi {{ nmae }}");
+        assert!(t.render("t.txt", &json!({"name": "Ada"})).is_err());
+        assert!(t.render("t.html", &json!({})).is_err());
+        assert_eq!(t.render("t.html", &json!({"quote": null})).unwrap(), ".");
+        assert_eq!(t.render("t.html", &json!({"quote": "x"})).unwrap(), "[x].");
+    }
+
+    #[test]
+    fn nested_sections_close_at_their_own_tag() {
+        let t = templates("{% if a %}A{% if b %}B{% endif %}a{% endif %}!", "");
+        let data = json!({"a": true, "b": false});
+        assert_eq!(t.render("t.html", &data).unwrap(), "Aa!");
+        assert!(Templates::new(&[("t.txt", "{% if a %}unclosed")]).is_err());
+    }
+
+    #[test]
+    fn content_goes_into_the_layout_as_it_is() {
+        let t =
+            Templates::new(&[("layout.html", "<body>{{ content }} {{ name }}</body>\n")]).unwrap();
+        let page = t
+            .render_layout("layout.html", &json!({"name": "<b>"}), "<p>hi</p>".into())
+            .unwrap();
+        assert_eq!(page, "<body><p>hi</p> &lt;b&gt;</body>\n");
     }
 }

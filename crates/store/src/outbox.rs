@@ -98,7 +98,8 @@ pub(crate) fn enqueue(
             if let Some(fields) = mail.data.as_object_mut() {
                 fields.insert("name".to_owned(), json!(person.display_name));
                 if !person.preferences.quote_text {
-                    fields.remove("quote");
+                    // Kept, as nothing: the template asks for every value it may show.
+                    fields.insert("quote".to_owned(), Value::Null);
                 }
             }
             (Some(user.to_string()), person.email, due)
