@@ -11,8 +11,13 @@ macro_rules! typed_id {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+        #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
         #[serde(transparent)]
         pub struct $name(Uuid);
+
+        #[cfg(feature = "diesel")]
+        crate::stored::stored_as_text!($name);
 
         impl $name {
             /// A new id whose time part is `now`.

@@ -23,6 +23,8 @@ pub mod request;
 pub mod schedule;
 pub mod space;
 pub mod stats;
+#[cfg(feature = "diesel")]
+mod stored;
 pub mod talk;
 pub mod text;
 pub mod trust;

@@ -4,7 +4,7 @@
 
 use crate::error::StoreResult;
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{parse_id, stored_json, stored_time};
+use crate::rows::{stored_json, stored_time};
 use crate::schema::{deliveries, email_tokens, users};
 use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
@@ -88,7 +88,7 @@ fn insert_token(
     diesel::insert_into(email_tokens::table)
         .values((
             email_tokens::token_hash.eq(&secret.digest),
-            email_tokens::user_id.eq(user.to_string()),
+            email_tokens::user_id.eq(user),
             email_tokens::purpose.eq(purpose.as_str()),
             email_tokens::created_at.eq(stored_time(now)),
             email_tokens::expires_at.eq(stored_time(expires_at)),
@@ -113,11 +113,11 @@ fn spend_token(
     if spent == 0 {
         return Ok(None);
     }
-    let user: String = email_tokens::table
+    let user: UserId = email_tokens::table
         .find(digest)
         .select(email_tokens::user_id)
         .first(conn)?;
-    Ok(Some(parse_id(&user)?))
+    Ok(Some(user))
 }
 
 impl Store {
@@ -126,7 +126,7 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             let verified: Option<NaiveDateTime> = users::table
-                .find(user.to_string())
+                .find(user)
                 .select(users::email_verified_at)
                 .first(conn)?;
             if verified.is_some() {
@@ -145,7 +145,7 @@ impl Store {
             let Some(user) = spend_token(conn, digest, Purpose::VerifyEmail, now)? else {
                 return Ok(None);
             };
-            diesel::update(users::table.find(user.to_string()))
+            diesel::update(users::table.find(user))
                 .filter(users::email_verified_at.is_null())
                 .set(users::email_verified_at.eq(stored_time(now)))
                 .execute(conn)?;
@@ -162,12 +162,11 @@ impl Store {
                 .filter(users::email.eq(email.as_str()))
                 .filter(users::email_verified_at.is_not_null())
                 .select(users::id)
-                .first::<String>(conn)
+                .first::<UserId>(conn)
                 .optional()?;
             let Some(user) = user else {
                 return Ok(());
             };
-            let user: UserId = parse_id(&user)?;
             insert_token(
                 conn,
                 user,
@@ -196,7 +195,7 @@ impl Store {
             let Some(user) = spend_token(conn, digest, Purpose::PasswordReset, now)? else {
                 return Ok(None);
             };
-            diesel::update(users::table.find(user.to_string()))
+            diesel::update(users::table.find(user))
                 .set((
                     users::password_hash.eq(password_hash),
                     users::updated_at.eq(stored_time(now)),
@@ -212,7 +211,7 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             let stored: Option<String> = users::table
-                .find(user.to_string())
+                .find(user)
                 .select(users::mail_preferences)
                 .first(conn)
                 .optional()?;
@@ -221,7 +220,7 @@ impl Store {
             };
             let mut preferences: MailPreferences = stored_json("mail preferences", &stored)?;
             preferences.turn_off(kind);
-            diesel::update(users::table.find(user.to_string()))
+            diesel::update(users::table.find(user))
                 .set((
                     users::mail_preferences.eq(preferences.to_stored()),
                     users::updated_at.eq(stored_time(now)),
@@ -229,7 +228,7 @@ impl Store {
                 .execute(conn)?;
             // What is still waiting of that kind is not sent either.
             diesel::update(deliveries::table)
-                .filter(deliveries::recipient_id.eq(user.to_string()))
+                .filter(deliveries::recipient_id.eq(user))
                 .filter(deliveries::kind.eq(name_of(kind)))
                 .filter(deliveries::status.eq("pending"))
                 .set((

@@ -4,7 +4,7 @@
 
 use crate::account_tokens::{LinkSecret, send_verification};
 use crate::error::{StoreError, StoreResult, is_unique_violation};
-use crate::rows::{parse_id, stored_json, stored_time, utc};
+use crate::rows::{stored_json, stored_time, utc};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::sessions::{end_all_sessions, session_active};
 use crate::{DbConnection, Store};
@@ -34,7 +34,7 @@ pub struct UserView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
 struct UserRow {
-    id: String,
+    id: UserId,
     email: String,
     display_name: String,
     time_zone: String,
@@ -48,7 +48,7 @@ impl TryFrom<UserRow> for UserView {
     type Error = StoreError;
     fn try_from(row: UserRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
+            id: row.id,
             email: Email::from_trusted(row.email),
             display_name: row.display_name,
             time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
@@ -111,7 +111,7 @@ impl Store {
             }
             diesel::insert_into(users::table)
                 .values((
-                    users::id.eq(id.to_string()),
+                    users::id.eq(id),
                     users::email.eq(account.email.as_str()),
                     users::password_hash.eq(&account.password_hash),
                     users::display_name.eq(account.display_name.as_str()),
@@ -138,11 +138,9 @@ impl Store {
             let found = users::table
                 .filter(users::email.eq(email.as_str()))
                 .select((users::id, users::password_hash))
-                .first::<(String, String)>(conn)
+                .first::<(UserId, String)>(conn)
                 .optional()?;
-            found
-                .map(|(id, hash)| Ok((parse_id(&id)?, hash)))
-                .transpose()
+            Ok(found)
         })
     }
 
@@ -158,8 +156,8 @@ impl Store {
         self.write(|conn| {
             diesel::insert_into(sessions::table)
                 .values((
-                    sessions::id.eq(session.to_string()),
-                    sessions::user_id.eq(user.to_string()),
+                    sessions::id.eq(session),
+                    sessions::user_id.eq(user),
                     sessions::created_at.eq(stored_time(now)),
                     sessions::last_used_at.eq(stored_time(now)),
                 ))
@@ -183,12 +181,12 @@ impl Store {
                 .inner_join(sessions::table)
                 .filter(refresh_tokens::token_hash.eq(presented_digest))
                 .select((sessions::id, sessions::user_id, sessions::revoked_at, refresh_tokens::expires_at, refresh_tokens::rotated_at))
-                .first::<(String, String, Option<NaiveDateTime>, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                .first::<(SessionId, UserId, Option<NaiveDateTime>, NaiveDateTime, Option<NaiveDateTime>)>(conn)
                 .optional()?;
             let Some((session_id, user_id, revoked_at, expires_at, rotated_at)) = found else {
                 return Ok(Rotation::Refused);
             };
-            let session: SessionId = parse_id(&session_id)?;
+            let session = session_id;
             if rotated_at.is_some() {
                 tracing::warn!(%session, "rotated refresh token presented again; revoking its session");
                 revoke_session(conn, session, now)?;
@@ -200,11 +198,11 @@ impl Store {
             diesel::update(refresh_tokens::table.find(presented_digest))
                 .set(refresh_tokens::rotated_at.eq(stored_time(now)))
                 .execute(conn)?;
-            diesel::update(sessions::table.find(&session_id))
+            diesel::update(sessions::table.find(session))
                 .set(sessions::last_used_at.eq(stored_time(now)))
                 .execute(conn)?;
             insert_refresh_token(conn, session, next_digest, now, refresh_ttl)?;
-            Ok(Rotation::Rotated(parse_id(&user_id)?, session))
+            Ok(Rotation::Rotated(user_id, session))
         })?;
         match rotation {
             Rotation::Rotated(user, session) => Ok((user, session)),
@@ -217,8 +215,8 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             let owned = sessions::table
-                .filter(sessions::id.eq(session.to_string()))
-                .filter(sessions::user_id.eq(user.to_string()))
+                .filter(sessions::id.eq(session))
+                .filter(sessions::user_id.eq(user))
                 .count()
                 .get_result::<i64>(conn)?;
             if owned == 1 {
@@ -251,7 +249,7 @@ impl Store {
             let mail_preferences = match &change.mail {
                 Some(fields) => {
                     let stored: String = users::table
-                        .find(user.to_string())
+                        .find(user)
                         .select(users::mail_preferences)
                         .first(conn)?;
                     let merged = stored_json::<MailPreferences>("mail preferences", &stored)?
@@ -271,7 +269,7 @@ impl Store {
                 mail_preferences,
                 updated_at: now,
             };
-            diesel::update(users::table.find(user.to_string()))
+            diesel::update(users::table.find(user))
                 .set(update)
                 .execute(conn)?;
             crate::reminders::schedule::sync_person(conn, user, self.now())?;
@@ -282,7 +280,7 @@ impl Store {
 
 fn load_user(conn: &mut DbConnection, user: UserId) -> StoreResult<UserView> {
     users::table
-        .find(user.to_string())
+        .find(user)
         .select(UserRow::as_select())
         .first(conn)?
         .try_into()
@@ -298,7 +296,7 @@ fn insert_refresh_token(
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::token_hash.eq(digest),
-            refresh_tokens::session_id.eq(session.to_string()),
+            refresh_tokens::session_id.eq(session),
             refresh_tokens::created_at.eq(stored_time(now)),
             refresh_tokens::expires_at.eq(stored_time(now + ttl)),
         ))
@@ -312,7 +310,7 @@ fn revoke_session(
     session: SessionId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::update(sessions::table.find(session.to_string()))
+    diesel::update(sessions::table.find(session))
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))
         .execute(conn)?;

@@ -23,14 +23,12 @@ impl Store {
     pub fn issue_calendar_token(&self, user: UserId, digest: &str) -> StoreResult<()> {
         let now = self.now();
         self.write(|conn| {
-            diesel::delete(
-                calendar_tokens::table.filter(calendar_tokens::user_id.eq(user.to_string())),
-            )
-            .execute(conn)?;
+            diesel::delete(calendar_tokens::table.filter(calendar_tokens::user_id.eq(user)))
+                .execute(conn)?;
             diesel::insert_into(calendar_tokens::table)
                 .values((
                     calendar_tokens::token_hash.eq(digest),
-                    calendar_tokens::user_id.eq(user.to_string()),
+                    calendar_tokens::user_id.eq(user),
                     calendar_tokens::created_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
@@ -40,10 +38,8 @@ impl Store {
 
     pub fn revoke_calendar_token(&self, user: UserId) -> StoreResult<()> {
         self.write(|conn| {
-            diesel::delete(
-                calendar_tokens::table.filter(calendar_tokens::user_id.eq(user.to_string())),
-            )
-            .execute(conn)?;
+            diesel::delete(calendar_tokens::table.filter(calendar_tokens::user_id.eq(user)))
+                .execute(conn)?;
             Ok(())
         })
     }

@@ -3,7 +3,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_writable_space, require_current_member};
-use crate::rows::{page, parse_id, stored_time, utc};
+use crate::rows::{page, stored_time, utc};
 use crate::schema::check_ins;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -29,9 +29,9 @@ pub struct CheckInView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = check_ins)]
 struct CheckInRow {
-    id: String,
-    space_id: String,
-    author_id: String,
+    id: CheckInId,
+    space_id: SpaceId,
+    author_id: UserId,
     text: String,
     mood: Option<String>,
     created_at: NaiveDateTime,
@@ -42,9 +42,9 @@ impl TryFrom<CheckInRow> for CheckInView {
     type Error = StoreError;
     fn try_from(row: CheckInRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            space_id: parse_id(&row.space_id)?,
-            author_id: parse_id(&row.author_id)?,
+            id: row.id,
+            space_id: row.space_id,
+            author_id: row.author_id,
             text: row.text,
             mood: row.mood.as_deref().and_then(Mood::parse),
             created_at: utc(row.created_at),
@@ -75,9 +75,9 @@ impl Store {
             lock_writable_space(conn, space)?;
             diesel::insert_into(check_ins::table)
                 .values((
-                    check_ins::id.eq(id.to_string()),
-                    check_ins::space_id.eq(space.to_string()),
-                    check_ins::author_id.eq(author.to_string()),
+                    check_ins::id.eq(id),
+                    check_ins::space_id.eq(space),
+                    check_ins::author_id.eq(author),
                     check_ins::text.eq(check_in.text.as_str()),
                     check_ins::mood.eq(check_in.mood.map(Mood::as_str)),
                     check_ins::created_at.eq(stored_time(now)),
@@ -104,13 +104,13 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             let mut query = check_ins::table
-                .filter(check_ins::space_id.eq(space.to_string()))
+                .filter(check_ins::space_id.eq(space))
                 .select(CheckInRow::as_select())
                 .order(check_ins::id.desc())
                 .limit(limit + 1)
                 .into_boxed();
             if let Some(before) = before {
-                query = query.filter(check_ins::id.lt(before.to_string()));
+                query = query.filter(check_ins::id.lt(before));
             }
             let items = query
                 .load::<CheckInRow>(conn)?
@@ -147,7 +147,7 @@ impl Store {
             if found.redacted {
                 return Ok(());
             }
-            diesel::update(check_ins::table.find(id.to_string()))
+            diesel::update(check_ins::table.find(id))
                 .set((
                     check_ins::text.eq(""),
                     check_ins::mood.eq(None::<String>),
@@ -187,7 +187,7 @@ impl Store {
 
 fn load(conn: &mut DbConnection, id: CheckInId) -> StoreResult<CheckInView> {
     check_ins::table
-        .find(id.to_string())
+        .find(id)
         .select(CheckInRow::as_select())
         .first::<CheckInRow>(conn)?
         .try_into()

@@ -36,6 +36,8 @@ impl From<diesel::result::Error> for StoreError {
                 Self::Unavailable(info.message().to_owned())
             }
             Error::BrokenTransactionManager => Self::Unavailable(error.to_string()),
+            // A column whose text does not read as its type (an id, say).
+            Error::DeserializationError(cause) => Self::Corrupt(cause.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::membership::require_current_member;
-use crate::rows::{page, parse_id, stored_time, utc};
+use crate::rows::{page, stored_time, utc};
 use crate::schema::{events, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -30,11 +30,11 @@ pub struct EventView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events)]
 struct EventRow {
-    space_id: String,
+    space_id: SpaceId,
     seq: i64,
-    id: String,
+    id: EventId,
     kind: String,
-    actor_id: Option<String>,
+    actor_id: Option<UserId>,
     payload: String,
     created_at: NaiveDateTime,
 }
@@ -44,10 +44,10 @@ impl TryFrom<EventRow> for EventView {
     fn try_from(row: EventRow) -> StoreResult<Self> {
         Ok(Self {
             seq: row.seq,
-            id: parse_id(&row.id)?,
-            space_id: parse_id(&row.space_id)?,
+            id: row.id,
+            space_id: row.space_id,
             kind: row.kind,
-            actor_id: row.actor_id.as_deref().map(parse_id).transpose()?,
+            actor_id: row.actor_id,
             created_at: utc(row.created_at),
             payload: serde_json::from_str(&row.payload)
                 .map_err(|e| StoreError::Internal(format!("event payload is not JSON: {e}")))?,
@@ -72,7 +72,7 @@ pub(crate) fn append_event(
     event: &SpaceEvent,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    let seq: i64 = diesel::update(spaces::table.find(space.to_string()))
+    let seq: i64 = diesel::update(spaces::table.find(space))
         .set(spaces::last_seq.eq(spaces::last_seq + 1))
         .returning(spaces::last_seq)
         .get_result(conn)?;
@@ -83,11 +83,11 @@ pub(crate) fn append_event(
     };
     diesel::insert_into(events::table)
         .values((
-            events::space_id.eq(space.to_string()),
+            events::space_id.eq(space),
             events::seq.eq(seq),
-            events::id.eq(EventId::new_at(now).to_string()),
+            events::id.eq(EventId::new_at(now)),
             events::kind.eq(kind),
-            events::actor_id.eq(event.shows_actor().then(|| actor.to_string())),
+            events::actor_id.eq(event.shows_actor().then_some(actor)),
             events::audience.eq(audience_column),
             events::payload.eq(payload),
             events::created_at.eq(stored_time(event.recorded_at(now))),
@@ -116,7 +116,7 @@ fn announce(conn: &mut DbConnection, space: SpaceId, seq: i64) -> StoreResult<()
 /// heartbeat).
 pub(crate) fn ring_without_event(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
     let seq: i64 = spaces::table
-        .find(space.to_string())
+        .find(space)
         .select(spaces::last_seq)
         .first(conn)?;
     announce(conn, space, seq)
@@ -146,7 +146,7 @@ pub(crate) fn scrub_payloads(
     let needle = format!("%\"{id_field}\":\"{id}\"%");
     let scrubbed = serde_json::json!({ id_field: id, "redacted": true }).to_string();
     diesel::update(events::table)
-        .filter(events::space_id.eq(space.to_string()))
+        .filter(events::space_id.eq(space))
         .filter(events::kind.eq_any(kinds))
         .filter(events::payload.like(needle))
         .set(events::payload.eq(scrubbed))
@@ -178,13 +178,9 @@ pub(crate) fn visible_events(
 ) -> StoreResult<EventPage> {
     require_current_member(conn, viewer, space)?;
     let rows = events::table
-        .filter(events::space_id.eq(space.to_string()))
+        .filter(events::space_id.eq(space))
         .filter(events::seq.gt(after))
-        .filter(
-            events::audience
-                .is_null()
-                .or(events::audience.eq(viewer.to_string())),
-        )
+        .filter(events::audience.is_null().or(events::audience.eq(viewer)))
         .order(events::seq.asc())
         .limit(limit + 1)
         .select(EventRow::as_select())

@@ -25,6 +25,7 @@ pub mod talks;
 #[cfg(feature = "test-support")]
 pub mod test_db;
 pub mod together;
+mod typed_columns;
 
 #[cfg(feature = "openapi")]
 mod openapi;

@@ -4,7 +4,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::EventPage;
 use crate::membership::require_current_member;
-use crate::rows::{parse_id, stored_time};
+use crate::rows::stored_time;
 use crate::schema::live_tickets;
 use crate::sessions::session_active;
 use crate::{DbConnection, Store};
@@ -35,9 +35,9 @@ impl Store {
             diesel::insert_into(live_tickets::table)
                 .values((
                     live_tickets::ticket_hash.eq(ticket_digest),
-                    live_tickets::user_id.eq(user.to_string()),
-                    live_tickets::session_id.eq(session.to_string()),
-                    live_tickets::space_id.eq(space.to_string()),
+                    live_tickets::user_id.eq(user),
+                    live_tickets::session_id.eq(session),
+                    live_tickets::space_id.eq(space),
                     live_tickets::expires_at.eq(stored_time(now + ttl)),
                 ))
                 .execute(conn)?;
@@ -56,17 +56,16 @@ impl Store {
         self.write(|conn| {
             let spent = diesel::update(live_tickets::table)
                 .filter(live_tickets::ticket_hash.eq(ticket_digest))
-                .filter(live_tickets::space_id.eq(space.to_string()))
+                .filter(live_tickets::space_id.eq(space))
                 .filter(live_tickets::used_at.is_null())
                 .filter(live_tickets::expires_at.gt(stored_time(now)))
                 .set(live_tickets::used_at.eq(stored_time(now)))
                 .returning((live_tickets::user_id, live_tickets::session_id))
-                .get_result::<(String, String)>(conn)
+                .get_result::<(UserId, SessionId)>(conn)
                 .optional()?;
             let Some((user, session)) = spent else {
                 return Err(StoreError::Unauthenticated);
             };
-            let (user, session): (UserId, SessionId) = (parse_id(&user)?, parse_id(&session)?);
             ensure_session_active(conn, user, session)?;
             require_current_member(conn, user, space)?;
             Ok((user, session))

@@ -17,8 +17,8 @@ pub(crate) fn require_current_member(
     space: SpaceId,
 ) -> StoreResult<()> {
     let member = memberships::table
-        .filter(memberships::space_id.eq(space.to_string()))
-        .filter(memberships::user_id.eq(user.to_string()))
+        .filter(memberships::space_id.eq(space))
+        .filter(memberships::user_id.eq(user))
         .filter(memberships::left_at.is_null())
         .count()
         .get_result::<i64>(conn)?;
@@ -32,7 +32,7 @@ pub(crate) fn require_current_member(
 /// Takes the space's row lock (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises
 /// writers) and says what state the space is in under the lock.
 pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceState> {
-    let state: String = diesel::update(spaces::table.find(space.to_string()))
+    let state: String = diesel::update(spaces::table.find(space))
         .set(spaces::last_seq.eq(spaces::last_seq))
         .returning(spaces::state)
         .get_result(conn)?;

@@ -4,7 +4,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_space_row, lock_writable_space, require_current_member};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{notes, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -46,12 +46,12 @@ pub struct NoteView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = notes)]
 struct NoteRow {
-    id: String,
-    space_id: String,
-    author_id: String,
+    id: NoteId,
+    space_id: SpaceId,
+    author_id: UserId,
     kind: String,
     text: String,
-    in_reply_to: Option<String>,
+    in_reply_to: Option<NoteId>,
     deliver_at: Option<NaiveDateTime>,
     delivered_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
@@ -62,13 +62,13 @@ impl TryFrom<NoteRow> for NoteView {
     type Error = StoreError;
     fn try_from(row: NoteRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            space_id: parse_id(&row.space_id)?,
-            author_id: parse_id(&row.author_id)?,
+            id: row.id,
+            space_id: row.space_id,
+            author_id: row.author_id,
             kind: NoteKind::parse(&row.kind)
                 .ok_or_else(|| StoreError::Internal(format!("unknown note kind {:?}", row.kind)))?,
             text: row.text,
-            in_reply_to: row.in_reply_to.as_deref().map(parse_id).transpose()?,
+            in_reply_to: row.in_reply_to,
             deliver_at: row.deliver_at.map(utc),
             delivered_at: row.delivered_at.map(utc),
             created_at: utc(row.created_at),
@@ -104,12 +104,12 @@ impl Store {
             let delivered_at = new.deliver_at.is_none().then_some(now);
             diesel::insert_into(notes::table)
                 .values((
-                    notes::id.eq(id.to_string()),
-                    notes::space_id.eq(space.to_string()),
-                    notes::author_id.eq(author.to_string()),
+                    notes::id.eq(id),
+                    notes::space_id.eq(space),
+                    notes::author_id.eq(author),
                     notes::kind.eq(new.kind.as_str()),
                     notes::text.eq(new.text.as_str()),
-                    notes::in_reply_to.eq(new.in_reply_to.map(|n| n.to_string())),
+                    notes::in_reply_to.eq(new.in_reply_to),
                     notes::deliver_at.eq(new.deliver_at.map(stored_time)),
                     notes::delivered_at.eq(delivered_at.map(stored_time)),
                     notes::created_at.eq(stored_time(now)),
@@ -153,11 +153,11 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             let mut query = notes::table
-                .filter(notes::space_id.eq(space.to_string()))
+                .filter(notes::space_id.eq(space))
                 .filter(
                     notes::delivered_at
                         .is_not_null()
-                        .or(notes::author_id.eq(viewer.to_string())),
+                        .or(notes::author_id.eq(viewer)),
                 )
                 .order(notes::id.desc())
                 .select(NoteRow::as_select())
@@ -197,7 +197,7 @@ impl Store {
             if found.redacted {
                 return Ok(());
             }
-            diesel::update(notes::table.find(id.to_string()))
+            diesel::update(notes::table.find(id))
                 .set((notes::text.eq(""), notes::redacted_at.eq(stored_time(now))))
                 .execute(conn)?;
             crate::events::scrub_payloads(conn, space, "note_id", &id.to_string())?;
@@ -224,7 +224,7 @@ impl Store {
     pub fn deliver_due_notes(&self) -> StoreResult<usize> {
         let now = self.now();
         // Closed spaces release nothing, and are left out so they never crowd out the rest.
-        let waiting: Vec<(String, String)> = self.read(|conn| {
+        let waiting: Vec<(NoteId, SpaceId)> = self.read(|conn| {
             Ok(notes::table
                 .inner_join(spaces::table)
                 .filter(spaces::state.ne(SpaceState::Closed.as_str()))
@@ -238,7 +238,6 @@ impl Store {
         })?;
         let mut delivered = 0;
         for (id, space) in waiting {
-            let (id, space): (NoteId, SpaceId) = (parse_id(&id)?, parse_id(&space)?);
             delivered += usize::from(self.write(|conn| release(conn, space, id, now))?);
         }
         Ok(delivered)
@@ -254,7 +253,7 @@ fn release(
     if lock_space_row(conn, space)? == SpaceState::Closed {
         return Ok(false);
     }
-    let changed = diesel::update(notes::table.find(id.to_string()))
+    let changed = diesel::update(notes::table.find(id))
         .filter(notes::delivered_at.is_null())
         .set(notes::delivered_at.eq(stored_time(now)))
         .execute(conn)?;
@@ -262,7 +261,7 @@ fn release(
         return Ok(false);
     }
     let note: NoteView = notes::table
-        .find(id.to_string())
+        .find(id)
         .select(NoteRow::as_select())
         .first::<NoteRow>(conn)?
         .try_into()?;
@@ -285,12 +284,12 @@ fn visible(
     id: NoteId,
 ) -> StoreResult<NoteView> {
     notes::table
-        .find(id.to_string())
-        .filter(notes::space_id.eq(space.to_string()))
+        .find(id)
+        .filter(notes::space_id.eq(space))
         .filter(
             notes::delivered_at
                 .is_not_null()
-                .or(notes::author_id.eq(viewer.to_string())),
+                .or(notes::author_id.eq(viewer)),
         )
         .select(NoteRow::as_select())
         .first::<NoteRow>(conn)?

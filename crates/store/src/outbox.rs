@@ -4,7 +4,7 @@
 //! decided at writing time, from core's rules.
 
 use crate::error::StoreResult;
-use crate::rows::{parse_id, stored_json, stored_time, stored_zone};
+use crate::rows::{stored_json, stored_time, stored_zone};
 use crate::schema::{deliveries, memberships, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -50,7 +50,7 @@ struct Recipient {
 
 fn recipient(conn: &mut DbConnection, user: UserId) -> StoreResult<Option<Recipient>> {
     let row = users::table
-        .find(user.to_string())
+        .find(user)
         .select((
             users::email,
             users::display_name,
@@ -110,7 +110,7 @@ pub(crate) fn enqueue(
         deliveries::dedupe_key.eq(&mail.dedupe_key),
         deliveries::recipient_id.eq(recipient_id),
         deliveries::to_address.eq(address),
-        deliveries::about_user_id.eq(mail.about.map(|u| u.to_string())),
+        deliveries::about_user_id.eq(mail.about),
         deliveries::template.eq(mail.template),
         deliveries::kind.eq(mail.kind.map(name_of)),
         deliveries::data.eq(mail.data.to_string()),
@@ -152,19 +152,18 @@ pub(crate) fn mail_about_event(
     let Some(activity) = ActivityMail::for_event(space, event) else {
         return Ok(());
     };
-    let members: Vec<String> = memberships::table
-        .filter(memberships::space_id.eq(space.to_string()))
+    let members: Vec<UserId> = memberships::table
+        .filter(memberships::space_id.eq(space))
         .filter(memberships::left_at.is_null())
         .select(memberships::user_id)
         .load(conn)?;
     let actor_name = users::table
-        .find(actor.to_string())
+        .find(actor)
         .select(users::display_name)
         .first::<String>(conn)
         .optional()?
         .unwrap_or_default();
     for member in members {
-        let member: UserId = parse_id(&member)?;
         let allowed = match audience {
             Audience::Members => true,
             Audience::Only(user) => user == member,
@@ -241,7 +240,7 @@ struct ClaimRow {
     id: String,
     dedupe_key: String,
     to_address: String,
-    recipient_id: Option<String>,
+    recipient_id: Option<UserId>,
     template: String,
     kind: Option<String>,
     data: String,
@@ -311,7 +310,7 @@ impl Store {
             rows.into_iter()
                 .map(|row| {
                     Ok(ClaimedDelivery {
-                        recipient: row.recipient_id.as_deref().map(parse_id).transpose()?,
+                        recipient: row.recipient_id,
                         kind: row.kind.as_deref().and_then(from_name),
                         data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
                         id: row.id,

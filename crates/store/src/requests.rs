@@ -4,7 +4,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_writable_space, require_current_member};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::requests;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -33,9 +33,9 @@ pub struct RequestView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = requests)]
 struct RequestRow {
-    id: String,
-    space_id: String,
-    author_id: String,
+    id: RequestId,
+    space_id: SpaceId,
+    author_id: UserId,
     text: String,
     state: String,
     reply: Option<String>,
@@ -49,9 +49,9 @@ impl TryFrom<RequestRow> for RequestView {
     type Error = StoreError;
     fn try_from(row: RequestRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            space_id: parse_id(&row.space_id)?,
-            author_id: parse_id(&row.author_id)?,
+            id: row.id,
+            space_id: row.space_id,
+            author_id: row.author_id,
             state: RequestState::parse(&row.state).ok_or_else(|| {
                 StoreError::Internal(format!("unknown request state {:?}", row.state))
             })?,
@@ -87,9 +87,9 @@ impl Store {
             lock_writable_space(conn, space)?;
             diesel::insert_into(requests::table)
                 .values((
-                    requests::id.eq(id.to_string()),
-                    requests::space_id.eq(space.to_string()),
-                    requests::author_id.eq(author.to_string()),
+                    requests::id.eq(id),
+                    requests::space_id.eq(space),
+                    requests::author_id.eq(author),
                     requests::text.eq(text.as_str()),
                     requests::state.eq(RequestState::Open.as_str()),
                     requests::created_at.eq(stored_time(now)),
@@ -120,7 +120,7 @@ impl Store {
                 author: current.author_id,
                 state: current.state,
             };
-            let target = requests::table.find(id.to_string());
+            let target = requests::table.find(id);
             let event = match change {
                 RequestChange::Acknowledge { reply } => {
                     let next = facts.acknowledge(caller)?;
@@ -176,7 +176,7 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             let mut query = requests::table
-                .filter(requests::space_id.eq(space.to_string()))
+                .filter(requests::space_id.eq(space))
                 .select(RequestRow::as_select())
                 .order(requests::id.desc())
                 .into_boxed();
@@ -207,8 +207,8 @@ impl Store {
 /// The request, if it belongs to `space` (else `NotFound`, like any id from elsewhere).
 fn load(conn: &mut DbConnection, space: SpaceId, id: RequestId) -> StoreResult<RequestView> {
     requests::table
-        .find(id.to_string())
-        .filter(requests::space_id.eq(space.to_string()))
+        .find(id)
+        .filter(requests::space_id.eq(space))
         .select(RequestRow::as_select())
         .first::<RequestRow>(conn)?
         .try_into()

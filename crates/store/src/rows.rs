@@ -1,9 +1,9 @@
-//! Conversions between what the tables hold (text ids, naive UTC timestamps) and typed values.
+//! Conversions between what the tables hold (naive UTC timestamps, stored names and JSON) and
+//! typed values. Ids need none: they read and write themselves (`typed_columns.rs`).
 
 use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
-use std::str::FromStr;
 
 pub(crate) fn stored_time(at: DateTime<Utc>) -> NaiveDateTime {
     at.naive_utc()
@@ -11,13 +11,6 @@ pub(crate) fn stored_time(at: DateTime<Utc>) -> NaiveDateTime {
 
 pub(crate) fn utc(stored: NaiveDateTime) -> DateTime<Utc> {
     stored.and_utc()
-}
-
-/// A typed id from its stored text; a malformed one means the database was edited by hand.
-pub(crate) fn parse_id<T: FromStr>(stored: &str) -> StoreResult<T> {
-    stored
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("malformed id {stored:?}")))
 }
 
 /// Paging by "fetch one more than asked": trims `items` (fetched with `limit + 1`) to `limit`

@@ -3,11 +3,11 @@
 
 use crate::DbConnection;
 use crate::error::StoreResult;
-use crate::rows::{parse_id, stored_time};
+use crate::rows::stored_time;
 use crate::schema::{memberships, sessions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kept_core::{SessionId, UserId};
+use kept_core::{SessionId, SpaceId, UserId};
 
 pub(crate) fn session_active(
     conn: &mut DbConnection,
@@ -15,8 +15,8 @@ pub(crate) fn session_active(
     session: SessionId,
 ) -> StoreResult<bool> {
     let active = sessions::table
-        .filter(sessions::id.eq(session.to_string()))
-        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::id.eq(session))
+        .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
         .count()
         .get_result::<i64>(conn)?;
@@ -30,17 +30,17 @@ pub(crate) fn end_all_sessions(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     diesel::update(sessions::table)
-        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))
         .execute(conn)?;
     // Their open live streams end now, on every instance.
-    let spaces: Vec<String> = memberships::table
-        .filter(memberships::user_id.eq(user.to_string()))
+    let spaces: Vec<SpaceId> = memberships::table
+        .filter(memberships::user_id.eq(user))
         .select(memberships::space_id)
         .load(conn)?;
     for space in spaces {
-        crate::events::ring_without_event(conn, parse_id(&space)?)?;
+        crate::events::ring_without_event(conn, space)?;
     }
     Ok(())
 }

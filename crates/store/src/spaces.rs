@@ -7,7 +7,7 @@ use crate::error::StoreResult;
 use crate::events::append_event;
 use crate::membership::{lock_space_row, require_current_member, space_state};
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{invites, memberships, spaces, users};
 use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
@@ -56,10 +56,10 @@ pub struct InviteView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = spaces)]
 struct SpaceRow {
-    id: String,
+    id: SpaceId,
     name: String,
     state: String,
-    created_by: String,
+    created_by: UserId,
     last_seq: i64,
     created_at: NaiveDateTime,
     closed_at: Option<NaiveDateTime>,
@@ -82,7 +82,7 @@ fn mail_invite(
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let (name, verified) = users::table
-        .find(inviter.to_string())
+        .find(inviter)
         .select((users::display_name, users::email_verified_at.is_not_null()))
         .first::<(String, bool)>(conn)?;
     if !verified {
@@ -104,33 +104,33 @@ fn mail_invite(
 
 pub(crate) fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceView> {
     let row = spaces::table
-        .find(space.to_string())
+        .find(space)
         .select(SpaceRow::as_select())
         .first(conn)?;
     let mut members = memberships::table
         .inner_join(users::table)
-        .filter(memberships::space_id.eq(space.to_string()))
+        .filter(memberships::space_id.eq(space))
         .filter(memberships::left_at.is_null())
         .select((
             memberships::user_id,
             users::display_name,
             memberships::joined_at,
         ))
-        .load::<(String, String, NaiveDateTime)>(conn)?
+        .load::<(UserId, String, NaiveDateTime)>(conn)?
         .into_iter()
         .map(|(user_id, display_name, joined_at)| {
             Ok(MemberView {
-                user_id: parse_id(&user_id)?,
+                user_id,
                 display_name,
                 joined_at: utc(joined_at),
             })
         })
         .collect::<StoreResult<Vec<MemberView>>>()?;
     // In joining order; the creator first when both joined in the same instant.
-    let created_by: UserId = parse_id(&row.created_by)?;
+    let created_by: UserId = row.created_by;
     members.sort_by_key(|m| (m.joined_at, m.user_id != created_by));
     Ok(SpaceView {
-        id: parse_id(&row.id)?,
+        id: row.id,
         state: row.state()?,
         created_by,
         name: row.name,
@@ -143,7 +143,7 @@ pub(crate) fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult
 
 fn display_name(conn: &mut DbConnection, user: UserId) -> StoreResult<String> {
     Ok(users::table
-        .find(user.to_string())
+        .find(user)
         .select(users::display_name)
         .first(conn)?)
 }
@@ -156,8 +156,8 @@ fn add_member(
 ) -> StoreResult<()> {
     diesel::insert_into(memberships::table)
         .values((
-            memberships::space_id.eq(space.to_string()),
-            memberships::user_id.eq(user.to_string()),
+            memberships::space_id.eq(space),
+            memberships::user_id.eq(user),
             memberships::joined_at.eq(stored_time(now)),
         ))
         .execute(conn)?;
@@ -171,10 +171,10 @@ impl Store {
         self.write(|conn| {
             diesel::insert_into(spaces::table)
                 .values((
-                    spaces::id.eq(space.to_string()),
+                    spaces::id.eq(space),
                     spaces::name.eq(name.as_str()),
                     spaces::state.eq(SpaceState::Open.as_str()),
-                    spaces::created_by.eq(creator.to_string()),
+                    spaces::created_by.eq(creator),
                     spaces::created_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
@@ -191,14 +191,12 @@ impl Store {
     pub fn spaces_of(&self, user: UserId) -> StoreResult<Vec<SpaceView>> {
         self.read(|conn| {
             let ids = memberships::table
-                .filter(memberships::user_id.eq(user.to_string()))
+                .filter(memberships::user_id.eq(user))
                 .filter(memberships::left_at.is_null())
                 .order(memberships::joined_at.desc())
                 .select(memberships::space_id)
-                .load::<String>(conn)?;
-            ids.iter()
-                .map(|id| load_space(conn, parse_id(id)?))
-                .collect()
+                .load::<SpaceId>(conn)?;
+            ids.into_iter().map(|id| load_space(conn, id)).collect()
         })
     }
 
@@ -227,10 +225,10 @@ impl Store {
             lock_space_row(conn, space)?.ensure_can_invite()?;
             diesel::insert_into(invites::table)
                 .values((
-                    invites::id.eq(invite.to_string()),
+                    invites::id.eq(invite),
                     invites::code_hash.eq(&code.digest),
-                    invites::space_id.eq(space.to_string()),
-                    invites::created_by.eq(inviter.to_string()),
+                    invites::space_id.eq(space),
+                    invites::created_by.eq(inviter),
                     invites::email.eq(email.as_ref().map(Email::as_str)),
                     invites::created_at.eq(stored_time(now)),
                     invites::expires_at.eq(stored_time(expires_at)),
@@ -271,21 +269,19 @@ impl Store {
             lock_space_row(conn, space)?.ensure_writable()?;
             let (id, used_at, revoked_at) = invites::table
                 .filter(invites::code_hash.eq(code_digest))
-                .filter(invites::space_id.eq(space.to_string()))
+                .filter(invites::space_id.eq(space))
                 .select((invites::id, invites::used_at, invites::revoked_at))
-                .first::<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
+                .first::<(InviteId, Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
             if used_at.is_some() {
                 return Err(DomainError::InviteUsed.into());
             }
             if revoked_at.is_some() {
                 return Ok(());
             }
-            diesel::update(invites::table.find(&id))
+            diesel::update(invites::table.find(id))
                 .set(invites::revoked_at.eq(stored_time(now)))
                 .execute(conn)?;
-            let event = SpaceEvent::InviteRevoked {
-                invite_id: parse_id(&id)?,
-            };
+            let event = SpaceEvent::InviteRevoked { invite_id: id };
             append_event(conn, space, member, Audience::Members, &event, now)?;
             Ok(())
         })
@@ -305,16 +301,16 @@ impl Store {
                     invites::revoked_at,
                 ))
                 .first::<(
-                    String,
-                    String,
+                    InviteId,
+                    SpaceId,
                     NaiveDateTime,
                     Option<NaiveDateTime>,
                     Option<NaiveDateTime>,
                 )>(conn)?;
-            let space: SpaceId = parse_id(&space_id)?;
+            let space = space_id;
             let state = lock_space_row(conn, space)?;
             let already_member = memberships::table
-                .find((space.to_string(), accepter.to_string()))
+                .find((space, accepter))
                 .count()
                 .get_result::<i64>(conn)?
                 > 0;
@@ -327,7 +323,7 @@ impl Store {
             diesel::update(invites::table.find(&invite_id))
                 .set((
                     invites::used_at.eq(stored_time(now)),
-                    invites::used_by.eq(accepter.to_string()),
+                    invites::used_by.eq(accepter),
                 ))
                 .execute(conn)?;
             diesel::update(spaces::table.find(&space_id))
@@ -350,11 +346,11 @@ impl Store {
         self.write(|conn| {
             require_current_member(conn, leaver, space)?;
             let state = lock_space_row(conn, space)?;
-            diesel::update(memberships::table.find((space.to_string(), leaver.to_string())))
+            diesel::update(memberships::table.find((space, leaver)))
                 .set(memberships::left_at.eq(stored_time(now)))
                 .execute(conn)?;
             if state != SpaceState::Closed {
-                diesel::update(spaces::table.find(space.to_string()))
+                diesel::update(spaces::table.find(space))
                     .set((
                         spaces::state.eq(state.leave().as_str()),
                         spaces::closed_at.eq(stored_time(now)),
@@ -362,7 +358,7 @@ impl Store {
                     .execute(conn)?;
                 // Nobody can join a closed space: pending invites die with it.
                 diesel::update(invites::table)
-                    .filter(invites::space_id.eq(space.to_string()))
+                    .filter(invites::space_id.eq(space))
                     .filter(invites::used_at.is_null())
                     .filter(invites::revoked_at.is_null())
                     .set(invites::revoked_at.eq(stored_time(now)))

@@ -1,17 +1,16 @@
 //! Stats: the store gathers the facts of a space from its rows; core computes the numbers.
 
-use crate::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::membership::require_current_member;
-use crate::rows::{parse_id, stored_enum, stored_time, utc};
+use crate::rows::{stored_enum, stored_time, stored_zone, utc};
 use crate::schema::{
     commitment_occurrences as occ, commitments, requests, talk_occurrences, talks, trust_ratings,
     users,
 };
 use crate::spaces::load_space;
-use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime};
+use crate::{DbConnection, Store};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
-use kept_core::account::TimeZone;
 use kept_core::commitment::OccurrenceState;
 use kept_core::request::RequestState;
 use kept_core::schedule::local_instant;
@@ -27,138 +26,144 @@ impl Store {
         let now = self.now();
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
-            let zone: String = users::table
-                .find(viewer.to_string())
-                .select(users::time_zone)
-                .first(conn)?;
-            let zone = TimeZone::parse(&zone).map_err(StoreError::Internal)?.tz();
-            let today = now.with_timezone(&zone).date_naive();
-            let first_monday = today
-                - Duration::days(i64::from(today.weekday().num_days_from_monday()))
-                - Duration::weeks(i64::from(weeks.saturating_sub(1)));
-            let window_start = local_instant(zone, first_monday, NaiveTime::MIN);
-
-            // The partners in the order the space lists its members.
-            let partners: Vec<UserId> = load_space(conn, space)?
-                .members
-                .iter()
-                .map(|m| m.user_id)
-                .collect();
-
-            // Runs reach back to the first occurrence, so every decided one is read: those due
-            // by now, and those already marked ahead of their due time.
-            let occurrences = occ::table
-                .inner_join(commitments::table)
-                .filter(occ::space_id.eq(space.to_string()))
-                .filter(
-                    occ::due_at
-                        .le(stored_time(now))
-                        .or(occ::state.ne(OccurrenceState::Due.as_str())),
-                )
-                .select((commitments::committer_id, occ::due_at, occ::state))
-                .load::<(String, NaiveDateTime, String)>(conn)?
-                .into_iter()
-                .map(|(committer, due_at, state)| {
-                    Ok(OccurrenceFact {
-                        committer: parse_id(&committer)?,
-                        due_at: utc(due_at),
-                        state: OccurrenceState::parse(&state).ok_or_else(|| {
-                            StoreError::Internal(format!("occurrence state {state:?}"))
-                        })?,
-                    })
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-
-            let mut talk_starts = Vec::new();
-            let accepted = talks::table
-                .filter(talks::space_id.eq(space.to_string()))
-                .filter(talks::state.eq("accepted"))
-                .select((
-                    talks::id,
-                    talks::starts_at,
-                    talks::cadence,
-                    talks::time_zone,
-                ))
-                .load::<(String, NaiveDateTime, String, String)>(conn)?;
-            for (id, first, cadence, talk_zone) in accepted {
-                let cadence: Cadence = stored_enum("talk cadence", &cadence)?;
-                let talk_zone = TimeZone::parse(&talk_zone)
-                    .map_err(StoreError::Internal)?
-                    .tz();
-                let marked = talk_occurrences::table
-                    .filter(talk_occurrences::talk_id.eq(&id))
-                    .select((talk_occurrences::starts_at, talk_occurrences::outcome))
-                    .load::<(NaiveDateTime, String)>(conn)?
-                    .into_iter()
-                    .map(|(at, outcome)| {
-                        Ok((utc(at), stored_enum::<Outcome>("talk outcome", &outcome)?))
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
-                for start in starts(utc(first), cadence, talk_zone, window_start, now) {
-                    let outcome = marked
-                        .iter()
-                        .find(|(at, _)| *at == start)
-                        .map(|(_, outcome)| *outcome);
-                    talk_starts.push(TalkStartFact {
-                        starts_at: start,
-                        outcome,
-                    });
-                }
-            }
-
-            let requests = requests::table
-                .filter(requests::space_id.eq(space.to_string()))
-                .select((
-                    requests::author_id,
-                    requests::created_at,
-                    requests::acknowledged_at,
-                    requests::state,
-                ))
-                .load::<(String, NaiveDateTime, Option<NaiveDateTime>, String)>(conn)?
-                .into_iter()
-                .map(|(author, created_at, acknowledged_at, state)| {
-                    Ok(RequestFact {
-                        author: parse_id(&author)?,
-                        created_at: utc(created_at),
-                        acknowledged_at: acknowledged_at.map(utc),
-                        state: RequestState::parse(&state).ok_or_else(|| {
-                            StoreError::Internal(format!("request state {state:?}"))
-                        })?,
-                    })
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-
-            let ratings = trust_ratings::table
-                .filter(trust_ratings::space_id.eq(space.to_string()))
-                .filter(trust_ratings::shared.eq(true))
-                .select((
-                    trust_ratings::author_id,
-                    trust_ratings::local_day,
-                    trust_ratings::score,
-                ))
-                .load::<(String, String, i32)>(conn)?
-                .into_iter()
-                .map(|(author, day, score)| {
-                    Ok(RatingFact {
-                        author: parse_id(&author)?,
-                        local_day: day
-                            .parse()
-                            .map_err(|_| StoreError::Internal(format!("stored day {day:?}")))?,
-                        score,
-                    })
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-
-            Ok(compute(&StatsInput {
-                partners,
-                zone,
-                now,
-                weeks,
-                occurrences,
-                talk_starts,
-                requests,
-                ratings,
-            }))
+            gather(conn, viewer, space, weeks, now)
         })
     }
+}
+
+/// The stats of `space` as `viewer` sees them at `now`: the facts read off the rows, the numbers
+/// computed by core. The one computation behind the stats screen and the weekly summary.
+pub(crate) fn gather(
+    conn: &mut DbConnection,
+    viewer: UserId,
+    space: SpaceId,
+    weeks: u32,
+    now: DateTime<Utc>,
+) -> StoreResult<Stats> {
+    let zone: String = users::table
+        .find(viewer)
+        .select(users::time_zone)
+        .first(conn)?;
+    let zone = stored_zone(&zone)?;
+    let today = now.with_timezone(&zone).date_naive();
+    let first_monday = today
+        - Duration::days(i64::from(today.weekday().num_days_from_monday()))
+        - Duration::weeks(i64::from(weeks.saturating_sub(1)));
+    let window_start = local_instant(zone, first_monday, NaiveTime::MIN);
+
+    // The partners in the order the space lists its members.
+    let partners: Vec<UserId> = load_space(conn, space)?
+        .members
+        .iter()
+        .map(|m| m.user_id)
+        .collect();
+
+    // Runs reach back to the first occurrence, so every decided one is read: those due
+    // by now, and those already marked ahead of their due time.
+    let occurrences = occ::table
+        .inner_join(commitments::table)
+        .filter(occ::space_id.eq(space))
+        .filter(
+            occ::due_at
+                .le(stored_time(now))
+                .or(occ::state.ne(OccurrenceState::Due.as_str())),
+        )
+        .select((commitments::committer_id, occ::due_at, occ::state))
+        .load::<(UserId, NaiveDateTime, String)>(conn)?
+        .into_iter()
+        .map(|(committer, due_at, state)| {
+            Ok(OccurrenceFact {
+                committer,
+                due_at: utc(due_at),
+                state: OccurrenceState::parse(&state)
+                    .ok_or_else(|| StoreError::Internal(format!("occurrence state {state:?}")))?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+
+    let mut talk_starts = Vec::new();
+    let accepted = talks::table
+        .filter(talks::space_id.eq(space))
+        .filter(talks::state.eq("accepted"))
+        .select((
+            talks::id,
+            talks::starts_at,
+            talks::cadence,
+            talks::time_zone,
+        ))
+        .load::<(String, NaiveDateTime, String, String)>(conn)?;
+    for (id, first, cadence, talk_zone) in accepted {
+        let cadence: Cadence = stored_enum("talk cadence", &cadence)?;
+        let talk_zone = stored_zone(&talk_zone)?;
+        let marked = talk_occurrences::table
+            .filter(talk_occurrences::talk_id.eq(&id))
+            .select((talk_occurrences::starts_at, talk_occurrences::outcome))
+            .load::<(NaiveDateTime, String)>(conn)?
+            .into_iter()
+            .map(|(at, outcome)| Ok((utc(at), stored_enum::<Outcome>("talk outcome", &outcome)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        for start in starts(utc(first), cadence, talk_zone, window_start, now) {
+            let outcome = marked
+                .iter()
+                .find(|(at, _)| *at == start)
+                .map(|(_, outcome)| *outcome);
+            talk_starts.push(TalkStartFact {
+                starts_at: start,
+                outcome,
+            });
+        }
+    }
+
+    let requests = requests::table
+        .filter(requests::space_id.eq(space))
+        .select((
+            requests::author_id,
+            requests::created_at,
+            requests::acknowledged_at,
+            requests::state,
+        ))
+        .load::<(UserId, NaiveDateTime, Option<NaiveDateTime>, String)>(conn)?
+        .into_iter()
+        .map(|(author, created_at, acknowledged_at, state)| {
+            Ok(RequestFact {
+                author,
+                created_at: utc(created_at),
+                acknowledged_at: acknowledged_at.map(utc),
+                state: RequestState::parse(&state)
+                    .ok_or_else(|| StoreError::Internal(format!("request state {state:?}")))?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+
+    let ratings = trust_ratings::table
+        .filter(trust_ratings::space_id.eq(space))
+        .filter(trust_ratings::shared.eq(true))
+        .select((
+            trust_ratings::author_id,
+            trust_ratings::local_day,
+            trust_ratings::score,
+        ))
+        .load::<(UserId, String, i32)>(conn)?
+        .into_iter()
+        .map(|(author, day, score)| {
+            Ok(RatingFact {
+                author,
+                local_day: day
+                    .parse()
+                    .map_err(|_| StoreError::Internal(format!("stored day {day:?}")))?,
+                score,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+
+    Ok(compute(&StatsInput {
+        partners,
+        zone,
+        now,
+        weeks,
+        occurrences,
+        talk_starts,
+        requests,
+        ratings,
+    }))
 }

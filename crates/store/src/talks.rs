@@ -4,7 +4,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_writable_space, require_current_member};
-use crate::rows::{parse_id, stored_enum, stored_time, utc};
+use crate::rows::{stored_enum, stored_time, utc};
 use crate::schema::{talk_occurrences as occ, talks, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
@@ -96,9 +96,9 @@ pub struct TalkDetail {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = talks)]
 struct TalkRow {
-    id: String,
-    space_id: String,
-    proposer_id: String,
+    id: TalkId,
+    space_id: SpaceId,
+    proposer_id: UserId,
     title: String,
     mode: String,
     cadence: String,
@@ -114,9 +114,9 @@ impl TryFrom<TalkRow> for TalkView {
     type Error = StoreError;
     fn try_from(row: TalkRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            space_id: parse_id(&row.space_id)?,
-            proposer_id: parse_id(&row.proposer_id)?,
+            id: row.id,
+            space_id: row.space_id,
+            proposer_id: row.proposer_id,
             title: row.title,
             mode: stored_enum("mode", &row.mode)?,
             cadence: stored_enum("cadence", &row.cadence)?,
@@ -144,7 +144,7 @@ impl Store {
             require_current_member(conn, proposer, space)?;
             lock_writable_space(conn, space)?;
             let zone: String = users::table
-                .find(proposer.to_string())
+                .find(proposer)
                 .select(users::time_zone)
                 .first(conn)?;
             let agenda: Vec<String> = new
@@ -154,9 +154,9 @@ impl Store {
                 .collect();
             diesel::insert_into(talks::table)
                 .values((
-                    talks::id.eq(id.to_string()),
-                    talks::space_id.eq(space.to_string()),
-                    talks::proposer_id.eq(proposer.to_string()),
+                    talks::id.eq(id),
+                    talks::space_id.eq(space),
+                    talks::proposer_id.eq(proposer),
                     talks::title.eq(new.title.as_str()),
                     talks::mode.eq(name_of(new.mode)),
                     talks::cadence.eq(name_of(new.cadence)),
@@ -186,7 +186,7 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             talks::table
-                .filter(talks::space_id.eq(space.to_string()))
+                .filter(talks::space_id.eq(space))
                 .order(talks::id.desc())
                 .select(TalkRow::as_select())
                 .load::<TalkRow>(conn)?
@@ -203,7 +203,7 @@ impl Store {
             require_current_member(conn, viewer, space)?;
             let talk = load(conn, space, id)?;
             let viewer_zone: String = users::table
-                .find(viewer.to_string())
+                .find(viewer)
                 .select(users::time_zone)
                 .first(conn)?;
             let viewer_zone = TimeZone::parse(&viewer_zone).map_err(StoreError::Internal)?;
@@ -227,7 +227,7 @@ impl Store {
                 .collect()
             };
             let occurrences = occ::table
-                .filter(occ::talk_id.eq(id.to_string()))
+                .filter(occ::talk_id.eq(id))
                 .order(occ::starts_at.asc())
                 .select((
                     occ::starts_at,
@@ -240,7 +240,7 @@ impl Store {
                     NaiveDateTime,
                     String,
                     Option<String>,
-                    Option<String>,
+                    Option<UserId>,
                     NaiveDateTime,
                 )>(conn)?
                 .into_iter()
@@ -249,7 +249,7 @@ impl Store {
                         starts_at: utc(starts_at),
                         outcome: stored_enum("outcome", &outcome)?,
                         notes,
-                        marked_by: marked_by.as_deref().map(parse_id).transpose()?,
+                        marked_by,
                         marked_at: utc(marked_at),
                     })
                 })
@@ -278,7 +278,7 @@ impl Store {
                 proposer: talk.proposer_id,
                 state: talk.state,
             };
-            let target = talks::table.find(id.to_string());
+            let target = talks::table.find(id);
             let event = match change {
                 TalkChange::Accept => {
                     diesel::update(target)
@@ -298,7 +298,7 @@ impl Store {
                         .set((
                             talks::state.eq(name_of(next)),
                             talks::starts_at.eq(stored_time(starts_at)),
-                            talks::proposer_id.eq(caller.to_string()),
+                            talks::proposer_id.eq(caller),
                         ))
                         .execute(conn)?;
                     SpaceEvent::TalkMoved {
@@ -347,7 +347,7 @@ impl Store {
                     }
                     let notes = notes.map(TalkNotes::into_string);
                     let already = occ::table
-                        .filter(occ::talk_id.eq(id.to_string()))
+                        .filter(occ::talk_id.eq(id))
                         .filter(occ::starts_at.eq(stored_time(starts_at)))
                         .count()
                         .get_result::<i64>(conn)?;
@@ -360,13 +360,13 @@ impl Store {
                     }
                     diesel::insert_into(occ::table)
                         .values((
-                            occ::id.eq(kept_core::ids::TalkOccurrenceId::new_at(now).to_string()),
-                            occ::talk_id.eq(id.to_string()),
-                            occ::space_id.eq(space.to_string()),
+                            occ::id.eq(kept_core::ids::TalkOccurrenceId::new_at(now)),
+                            occ::talk_id.eq(id),
+                            occ::space_id.eq(space),
                             occ::starts_at.eq(stored_time(starts_at)),
                             occ::outcome.eq(name_of(outcome)),
                             occ::notes.eq(&notes),
-                            occ::marked_by.eq(caller.to_string()),
+                            occ::marked_by.eq(caller),
                             occ::marked_at.eq(stored_time(now)),
                         ))
                         .execute(conn)?;
@@ -392,8 +392,8 @@ impl Store {
 
 fn load(conn: &mut DbConnection, space: SpaceId, id: TalkId) -> StoreResult<TalkView> {
     talks::table
-        .find(id.to_string())
-        .filter(talks::space_id.eq(space.to_string()))
+        .find(id)
+        .filter(talks::space_id.eq(space))
         .select(TalkRow::as_select())
         .first::<TalkRow>(conn)?
         .try_into()

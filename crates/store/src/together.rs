@@ -3,7 +3,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_writable_space, require_current_member};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{activities, trust_ratings, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -31,8 +31,8 @@ pub struct TrustView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = trust_ratings)]
 struct TrustRow {
-    id: String,
-    author_id: String,
+    id: TrustRatingId,
+    author_id: UserId,
     score: i32,
     note: Option<String>,
     shared: bool,
@@ -44,8 +44,8 @@ impl TryFrom<TrustRow> for TrustView {
     type Error = StoreError;
     fn try_from(row: TrustRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            author_id: parse_id(&row.author_id)?,
+            id: row.id,
+            author_id: row.author_id,
             score: row.score,
             note: row.note,
             shared: row.shared,
@@ -74,13 +74,13 @@ pub struct ActivityView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = activities)]
 struct ActivityRow {
-    id: String,
-    space_id: String,
-    author_id: String,
+    id: ActivityId,
+    space_id: SpaceId,
+    author_id: UserId,
     title: String,
     starts_at: Option<NaiveDateTime>,
     done_at: Option<NaiveDateTime>,
-    done_by: Option<String>,
+    done_by: Option<UserId>,
     created_at: NaiveDateTime,
 }
 
@@ -88,13 +88,13 @@ impl TryFrom<ActivityRow> for ActivityView {
     type Error = StoreError;
     fn try_from(row: ActivityRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            space_id: parse_id(&row.space_id)?,
-            author_id: parse_id(&row.author_id)?,
+            id: row.id,
+            space_id: row.space_id,
+            author_id: row.author_id,
             title: row.title,
             starts_at: row.starts_at.map(utc),
             done_at: row.done_at.map(utc),
-            done_by: row.done_by.as_deref().map(parse_id).transpose()?,
+            done_by: row.done_by,
             created_at: utc(row.created_at),
         })
     }
@@ -116,16 +116,16 @@ impl Store {
             require_current_member(conn, author, space)?;
             lock_writable_space(conn, space)?;
             let zone: String = users::table
-                .find(author.to_string())
+                .find(author)
                 .select(users::time_zone)
                 .first(conn)?;
             let zone = TimeZone::parse(&zone).map_err(StoreError::Internal)?;
             let local_day = now.with_timezone(&zone.tz()).date_naive();
             let today = trust_ratings::table
-                .filter(trust_ratings::space_id.eq(space.to_string()))
-                .filter(trust_ratings::author_id.eq(author.to_string()))
+                .filter(trust_ratings::space_id.eq(space))
+                .filter(trust_ratings::author_id.eq(author))
                 .filter(trust_ratings::local_day.eq(local_day.to_string()));
-            let replaces: Option<String> = today
+            let replaces: Option<TrustRatingId> = today
                 .clone()
                 .select(trust_ratings::id)
                 .first(conn)
@@ -134,9 +134,9 @@ impl Store {
             let note = note.map(TrustNote::into_string);
             diesel::insert_into(trust_ratings::table)
                 .values((
-                    trust_ratings::id.eq(id.to_string()),
-                    trust_ratings::space_id.eq(space.to_string()),
-                    trust_ratings::author_id.eq(author.to_string()),
+                    trust_ratings::id.eq(id),
+                    trust_ratings::space_id.eq(space),
+                    trust_ratings::author_id.eq(author),
                     trust_ratings::score.eq(score.value()),
                     trust_ratings::note.eq(&note),
                     trust_ratings::shared.eq(shared),
@@ -150,7 +150,7 @@ impl Store {
                 note,
                 shared,
                 local_day,
-                replaces: replaces.as_deref().map(parse_id).transpose()?,
+                replaces,
             };
             let audience = if shared {
                 Audience::Members
@@ -159,7 +159,7 @@ impl Store {
             };
             append_event(conn, space, author, audience, &event, now)?;
             trust_ratings::table
-                .find(id.to_string())
+                .find(id)
                 .select(TrustRow::as_select())
                 .first::<TrustRow>(conn)?
                 .try_into()
@@ -171,11 +171,11 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             trust_ratings::table
-                .filter(trust_ratings::space_id.eq(space.to_string()))
+                .filter(trust_ratings::space_id.eq(space))
                 .filter(
                     trust_ratings::shared
                         .eq(true)
-                        .or(trust_ratings::author_id.eq(viewer.to_string())),
+                        .or(trust_ratings::author_id.eq(viewer)),
                 )
                 .order((
                     trust_ratings::local_day.desc(),
@@ -203,9 +203,9 @@ impl Store {
             lock_writable_space(conn, space)?;
             diesel::insert_into(activities::table)
                 .values((
-                    activities::id.eq(id.to_string()),
-                    activities::space_id.eq(space.to_string()),
-                    activities::author_id.eq(author.to_string()),
+                    activities::id.eq(id),
+                    activities::space_id.eq(space),
+                    activities::author_id.eq(author),
                     activities::title.eq(title.as_str()),
                     activities::starts_at.eq(starts_at.map(stored_time)),
                     activities::created_at.eq(stored_time(now)),
@@ -225,7 +225,7 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             activities::table
-                .filter(activities::space_id.eq(space.to_string()))
+                .filter(activities::space_id.eq(space))
                 .order(activities::id.desc())
                 .select(ActivityRow::as_select())
                 .load::<ActivityRow>(conn)?
@@ -259,10 +259,10 @@ impl Store {
             require_current_member(conn, caller, space)?;
             lock_writable_space(conn, space)?;
             mark_done(load_activity(conn, space, id)?.done_at.is_some())?;
-            diesel::update(activities::table.find(id.to_string()))
+            diesel::update(activities::table.find(id))
                 .set((
                     activities::done_at.eq(stored_time(now)),
-                    activities::done_by.eq(caller.to_string()),
+                    activities::done_by.eq(caller),
                 ))
                 .execute(conn)?;
             append_event(
@@ -284,8 +284,8 @@ fn load_activity(
     id: ActivityId,
 ) -> StoreResult<ActivityView> {
     activities::table
-        .find(id.to_string())
-        .filter(activities::space_id.eq(space.to_string()))
+        .find(id)
+        .filter(activities::space_id.eq(space))
         .select(ActivityRow::as_select())
         .first::<ActivityRow>(conn)?
         .try_into()

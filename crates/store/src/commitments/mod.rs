@@ -18,7 +18,7 @@ use crate::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_writable_space, require_current_member};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{commitment_occurrences as occ, commitments, requests, users};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -47,8 +47,8 @@ impl Store {
             let partner = partner_of(conn, space, committer)?;
             if let Some(request) = new.request {
                 let in_space = requests::table
-                    .find(request.to_string())
-                    .filter(requests::space_id.eq(space.to_string()))
+                    .find(request)
+                    .filter(requests::space_id.eq(space))
                     .count()
                     .get_result::<i64>(conn)?;
                 if in_space == 0 {
@@ -60,16 +60,16 @@ impl Store {
                 }
             }
             let zone: String = users::table
-                .find(committer.to_string())
+                .find(committer)
                 .select(users::time_zone)
                 .first(conn)?;
             diesel::insert_into(commitments::table)
                 .values((
-                    commitments::id.eq(id.to_string()),
-                    commitments::space_id.eq(space.to_string()),
-                    commitments::committer_id.eq(committer.to_string()),
-                    commitments::partner_id.eq(partner.to_string()),
-                    commitments::request_id.eq(new.request.map(|r| r.to_string())),
+                    commitments::id.eq(id),
+                    commitments::space_id.eq(space),
+                    commitments::committer_id.eq(committer),
+                    commitments::partner_id.eq(partner),
+                    commitments::request_id.eq(new.request),
                     commitments::text.eq(new.text.as_str()),
                     commitments::schedule.eq(schedule_json(&new.recurrence)?),
                     commitments::time_zone.eq(&zone),
@@ -103,7 +103,7 @@ impl Store {
         self.read(|conn| {
             require_current_member(conn, viewer, space)?;
             commitments::table
-                .filter(commitments::space_id.eq(space.to_string()))
+                .filter(commitments::space_id.eq(space))
                 .order(commitments::id.desc())
                 .select(CommitmentRow::as_select())
                 .load::<CommitmentRow>(conn)?
@@ -124,7 +124,7 @@ impl Store {
             require_current_member(conn, viewer, space)?;
             let commitment = load(conn, space, id)?.view()?;
             let occurrences = occ::table
-                .filter(occ::commitment_id.eq(id.to_string()))
+                .filter(occ::commitment_id.eq(id))
                 .order(occ::due_at.asc())
                 .select(OccurrenceRow::as_select())
                 .load::<OccurrenceRow>(conn)?
@@ -159,12 +159,12 @@ impl Store {
             drop_future(conn, id, now)?;
             // What was marked ahead of its due time stays; core says where the new terms begin.
             let last_marked: Option<NaiveDateTime> = occ::table
-                .filter(occ::commitment_id.eq(id.to_string()))
+                .filter(occ::commitment_id.eq(id))
                 .select(diesel::dsl::max(occ::due_at))
                 .first(conn)?;
             let zone = row.schedule()?.zone;
             let new_terms_from = renegotiated_from(now, last_marked.map(utc), zone);
-            diesel::update(commitments::table.find(id.to_string()))
+            diesel::update(commitments::table.find(id))
                 .set((
                     commitments::text.eq(&text),
                     commitments::schedule.eq(schedule_json(&recurrence)?),
@@ -205,7 +205,7 @@ impl Store {
             lock_writable_space(conn, space)?;
             load_active_as_committer(conn, space, id, caller)?;
             drop_future(conn, id, now)?;
-            diesel::update(commitments::table.find(id.to_string()))
+            diesel::update(commitments::table.find(id))
                 .set((
                     commitments::state.eq("retired"),
                     commitments::retired_at.eq(stored_time(now)),
@@ -243,19 +243,19 @@ impl Store {
             lock_writable_space(conn, space)?;
             let parent = load(conn, space, commitment)?;
             let current: OccurrenceView = occ::table
-                .find(occurrence.to_string())
-                .filter(occ::commitment_id.eq(commitment.to_string()))
+                .find(occurrence)
+                .filter(occ::commitment_id.eq(commitment))
                 .select(OccurrenceRow::as_select())
                 .first::<OccurrenceRow>(conn)?
                 .try_into()?;
             let facts = OccurrenceFacts {
-                committer: parse_id(&parent.committer_id)?,
+                committer: parent.committer_id,
                 state: current.state,
                 opens_at: current.opens_at,
                 due_at: current.due_at,
                 grace: Grace::minutes(parent.grace_minutes).map_err(StoreError::Internal)?,
             };
-            let target = occ::table.find(occurrence.to_string());
+            let target = occ::table.find(occurrence);
             let event = match change {
                 OccurrenceChange::Kept { note } => {
                     let next = facts.mark_kept(caller, now)?;
@@ -306,7 +306,7 @@ impl Store {
             };
             append_event(conn, space, caller, Audience::Members, &event, now)?;
             occ::table
-                .find(occurrence.to_string())
+                .find(occurrence)
                 .select(OccurrenceRow::as_select())
                 .first::<OccurrenceRow>(conn)?
                 .try_into()

@@ -4,14 +4,14 @@
 use super::views::{CommitmentView, OccurrenceView};
 use crate::DbConnection;
 use crate::error::{StoreError, StoreResult};
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{commitment_occurrences as occ, commitments, memberships};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::account::TimeZone;
 use kept_core::commitment::{CommitmentState, OccurrenceState};
 use kept_core::schedule::{Recurrence, Schedule};
-use kept_core::{CommitmentId, DomainError, OccurrenceId, SpaceId, UserId};
+use kept_core::{CommitmentId, DomainError, OccurrenceId, RequestId, SpaceId, UserId};
 
 /// How far ahead occurrences exist.
 pub const HORIZON: Duration = Duration::days(14);
@@ -21,11 +21,11 @@ pub(super) const SWEEP_BATCH: i64 = 500;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = commitments)]
 pub(super) struct CommitmentRow {
-    pub(super) id: String,
-    pub(super) space_id: String,
-    pub(super) committer_id: String,
-    pub(super) partner_id: String,
-    pub(super) request_id: Option<String>,
+    pub(super) id: CommitmentId,
+    pub(super) space_id: SpaceId,
+    pub(super) committer_id: UserId,
+    pub(super) partner_id: UserId,
+    pub(super) request_id: Option<RequestId>,
     pub(super) text: String,
     pub(super) schedule: String,
     pub(super) time_zone: String,
@@ -40,11 +40,11 @@ pub(super) struct CommitmentRow {
 impl CommitmentRow {
     pub(super) fn view(&self) -> StoreResult<CommitmentView> {
         Ok(CommitmentView {
-            id: parse_id(&self.id)?,
-            space_id: parse_id(&self.space_id)?,
-            committer_id: parse_id(&self.committer_id)?,
-            partner_id: parse_id(&self.partner_id)?,
-            request_id: self.request_id.as_deref().map(parse_id).transpose()?,
+            id: self.id,
+            space_id: self.space_id,
+            committer_id: self.committer_id,
+            partner_id: self.partner_id,
+            request_id: self.request_id,
             text: self.text.clone(),
             schedule: self.recurrence()?,
             time_zone: TimeZone::parse(&self.time_zone).map_err(StoreError::Internal)?,
@@ -77,8 +77,8 @@ impl CommitmentRow {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = occ)]
 pub(super) struct OccurrenceRow {
-    pub(super) id: String,
-    pub(super) commitment_id: String,
+    pub(super) id: OccurrenceId,
+    pub(super) commitment_id: CommitmentId,
     pub(super) opens_at: NaiveDateTime,
     pub(super) due_at: NaiveDateTime,
     pub(super) deadline_at: NaiveDateTime,
@@ -93,8 +93,8 @@ impl TryFrom<OccurrenceRow> for OccurrenceView {
     type Error = StoreError;
     fn try_from(row: OccurrenceRow) -> StoreResult<Self> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            commitment_id: parse_id(&row.commitment_id)?,
+            id: row.id,
+            commitment_id: row.commitment_id,
             opens_at: utc(row.opens_at),
             due_at: utc(row.due_at),
             deadline_at: utc(row.deadline_at),
@@ -116,13 +116,13 @@ pub(super) fn extend(
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
     let row: CommitmentRow = commitments::table
-        .find(id.to_string())
+        .find(id)
         .select(CommitmentRow::as_select())
         .first(conn)?;
     let schedule = row.schedule()?;
     let grace = Duration::minutes(row.grace_minutes);
     let last_due: Option<NaiveDateTime> = occ::table
-        .filter(occ::commitment_id.eq(id.to_string()))
+        .filter(occ::commitment_id.eq(id))
         .select(diesel::dsl::max(occ::due_at))
         .first(conn)?;
     let from = utc(row.scheduled_until);
@@ -133,8 +133,8 @@ pub(super) fn extend(
     for due in &dues {
         diesel::insert_into(occ::table)
             .values((
-                occ::id.eq(OccurrenceId::new_at(*due).to_string()),
-                occ::commitment_id.eq(id.to_string()),
+                occ::id.eq(OccurrenceId::new_at(*due)),
+                occ::commitment_id.eq(id),
                 occ::space_id.eq(&row.space_id),
                 occ::opens_at.eq(stored_time(opens_at)),
                 occ::due_at.eq(stored_time(*due)),
@@ -144,7 +144,7 @@ pub(super) fn extend(
             .execute(conn)?;
         opens_at = *due;
     }
-    diesel::update(commitments::table.find(id.to_string()))
+    diesel::update(commitments::table.find(id))
         .set(commitments::scheduled_until.eq(stored_time(until)))
         .execute(conn)?;
     Ok(dues.len())
@@ -157,7 +157,7 @@ pub(super) fn drop_future(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     diesel::delete(occ::table)
-        .filter(occ::commitment_id.eq(id.to_string()))
+        .filter(occ::commitment_id.eq(id))
         .filter(occ::state.eq(OccurrenceState::Due.as_str()))
         .filter(occ::due_at.gt(stored_time(now)))
         .execute(conn)?;
@@ -170,8 +170,8 @@ pub(super) fn load(
     id: CommitmentId,
 ) -> StoreResult<CommitmentRow> {
     Ok(commitments::table
-        .find(id.to_string())
-        .filter(commitments::space_id.eq(space.to_string()))
+        .find(id)
+        .filter(commitments::space_id.eq(space))
         .select(CommitmentRow::as_select())
         .first(conn)?)
 }
@@ -183,7 +183,7 @@ pub(super) fn load_active_as_committer(
     caller: UserId,
 ) -> StoreResult<CommitmentRow> {
     let row = load(conn, space, id)?;
-    if row.committer_id != caller.to_string() {
+    if row.committer_id != caller {
         return Err(DomainError::Forbidden {
             code: "not_the_committer",
             message: "only the one who made the commitment changes it",
@@ -206,18 +206,17 @@ pub(super) fn partner_of(
     space: SpaceId,
     member: UserId,
 ) -> StoreResult<UserId> {
-    let partner: Option<String> = memberships::table
-        .filter(memberships::space_id.eq(space.to_string()))
-        .filter(memberships::user_id.ne(member.to_string()))
+    let partner: Option<UserId> = memberships::table
+        .filter(memberships::space_id.eq(space))
+        .filter(memberships::user_id.ne(member))
         .filter(memberships::left_at.is_null())
         .select(memberships::user_id)
         .first(conn)
         .optional()?;
-    let partner = partner.ok_or(DomainError::Conflict {
+    Ok(partner.ok_or(DomainError::Conflict {
         code: "no_partner",
         message: "a commitment is made to a partner: invite them first",
-    })?;
-    parse_id(&partner)
+    })?)
 }
 
 pub(super) fn schedule_json(recurrence: &Recurrence) -> StoreResult<String> {

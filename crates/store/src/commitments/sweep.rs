@@ -5,7 +5,7 @@ use super::rows::{HORIZON, SWEEP_BATCH, extend};
 use super::views::SweepReport;
 use crate::error::StoreResult;
 use crate::events::append_event;
-use crate::rows::{parse_id, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{commitment_occurrences as occ, commitments, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use kept_core::commitment::OccurrenceState;
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::space::SpaceState;
-use kept_core::{CommitmentId, SpaceId};
+use kept_core::{CommitmentId, OccurrenceId, SpaceId, UserId};
 
 impl Store {
     /// One round of the time-driven work: overdue occurrences become missed (logged once each),
@@ -22,7 +22,7 @@ impl Store {
         let now = self.now();
         // Closed spaces are left alone, and left out: otherwise their rows would come back every
         // round and crowd out the spaces that still need the work.
-        let overdue: Vec<(String, String)> = self.read(|conn| {
+        let overdue: Vec<(OccurrenceId, SpaceId)> = self.read(|conn| {
             Ok(occ::table
                 .inner_join(spaces::table)
                 .filter(spaces::state.ne(SpaceState::Closed.as_str()))
@@ -35,11 +35,10 @@ impl Store {
         })?;
         let mut report = SweepReport::default();
         for (occurrence, space) in overdue {
-            let space: SpaceId = parse_id(&space)?;
             report.missed +=
-                usize::from(self.write(|conn| mark_missed(conn, space, &occurrence, now))?);
+                usize::from(self.write(|conn| mark_missed(conn, space, occurrence, now))?);
         }
-        let stale: Vec<(String, String)> = self.read(|conn| {
+        let stale: Vec<(CommitmentId, SpaceId)> = self.read(|conn| {
             Ok(commitments::table
                 .inner_join(spaces::table)
                 .filter(spaces::state.ne(SpaceState::Closed.as_str()))
@@ -51,8 +50,6 @@ impl Store {
                 .load(conn)?)
         })?;
         for (commitment, space) in stale {
-            let (commitment, space): (CommitmentId, SpaceId) =
-                (parse_id(&commitment)?, parse_id(&space)?);
             report.extended +=
                 self.write(
                     |conn| match crate::membership::lock_space_row(conn, space)? {
@@ -69,7 +66,7 @@ impl Store {
 fn mark_missed(
     conn: &mut DbConnection,
     space: SpaceId,
-    occurrence: &str,
+    occurrence: OccurrenceId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     // A closed space is still: nobody is held to anything there any more.
@@ -84,23 +81,16 @@ fn mark_missed(
     if changed == 0 {
         return Ok(false);
     }
-    let (commitment, due_at, committer): (String, NaiveDateTime, String) = occ::table
+    let (commitment, due_at, committer): (CommitmentId, NaiveDateTime, UserId) = occ::table
         .inner_join(commitments::table)
         .filter(occ::id.eq(occurrence))
         .select((occ::commitment_id, occ::due_at, commitments::committer_id))
         .first(conn)?;
     let event = SpaceEvent::OccurrenceMissed {
-        commitment_id: parse_id(&commitment)?,
-        occurrence_id: parse_id(occurrence)?,
+        commitment_id: commitment,
+        occurrence_id: occurrence,
         due_at: utc(due_at),
     };
-    append_event(
-        conn,
-        space,
-        parse_id(&committer)?,
-        Audience::Members,
-        &event,
-        now,
-    )?;
+    append_event(conn, space, committer, Audience::Members, &event, now)?;
     Ok(true)
 }

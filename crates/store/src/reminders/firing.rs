@@ -7,7 +7,7 @@ use super::weekly::weekly_summary;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{parse_id, stored_enum, stored_time, utc};
+use crate::rows::{stored_enum, stored_time, utc};
 use crate::schema::{memberships, reminders, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -62,7 +62,7 @@ impl Store {
                     reminders::lead_minutes,
                     reminders::next_fire_at,
                 ));
-            type Row = (String, String, Option<String>, String, i32, NaiveDateTime);
+            type Row = (String, String, Option<UserId>, String, i32, NaiveDateTime);
             // PostgreSQL: other instances skip the rows this one holds, and take the next ones.
             let rows: Vec<Row> = match conn {
                 DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
@@ -97,7 +97,7 @@ impl Due {
     fn read(
         id: String,
         kind: &str,
-        user: Option<String>,
+        user: Option<UserId>,
         subject: String,
         lead_minutes: i32,
         fire_at: NaiveDateTime,
@@ -105,7 +105,7 @@ impl Due {
         Ok(Due {
             id,
             kind: stored_enum("reminder kind", kind)?,
-            user: user.as_deref().map(parse_id).transpose()?,
+            user,
             subject,
             lead: Duration::minutes(i64::from(lead_minutes)),
             fire_at: utc(fire_at),
@@ -182,17 +182,16 @@ struct Target {
 }
 
 fn current_members(conn: &mut DbConnection, space: SpaceId) -> StoreResult<Vec<UserId>> {
-    let members: Vec<String> = memberships::table
-        .filter(memberships::space_id.eq(space.to_string()))
+    Ok(memberships::table
+        .filter(memberships::space_id.eq(space))
         .filter(memberships::left_at.is_null())
         .select(memberships::user_id)
-        .load(conn)?;
-    members.iter().map(|m| parse_id(m)).collect()
+        .load(conn)?)
 }
 
 fn space_is_open(conn: &mut DbConnection, space: SpaceId) -> StoreResult<bool> {
     let state: Option<String> = spaces::table
-        .find(space.to_string())
+        .find(space)
         .select(spaces::state)
         .first(conn)
         .optional()?;
@@ -270,17 +269,13 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
         return Ok((None, None));
     };
     let next = person.next(row.kind, after);
-    let spaces: Vec<String> = memberships::table
+    let spaces: Vec<SpaceId> = memberships::table
         .inner_join(spaces::table)
-        .filter(memberships::user_id.eq(user.to_string()))
+        .filter(memberships::user_id.eq(user))
         .filter(memberships::left_at.is_null())
         .filter(spaces::state.ne("closed"))
         .select(memberships::space_id)
         .load(conn)?;
-    let spaces = spaces
-        .iter()
-        .map(|s| parse_id(s))
-        .collect::<StoreResult<Vec<SpaceId>>>()?;
     let (template, mail_kind, data) = match row.kind {
         ReminderKind::CheckIn => {
             let link = spaces
@@ -296,7 +291,7 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
             let Some(space) = spaces.first().copied() else {
                 return Ok((next, None));
             };
-            let data = weekly_summary(conn, user, space, row.fire_at)?;
+            let data = weekly_summary(conn, user, space, person.zone, row.fire_at)?;
             ("weekly_summary", MailKind::WeeklySummary, data)
         }
     };

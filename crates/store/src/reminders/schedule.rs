@@ -4,7 +4,7 @@
 
 use crate::DbConnection;
 use crate::error::StoreResult;
-use crate::rows::{parse_id, stored_enum, stored_json, stored_time, stored_zone, utc};
+use crate::rows::{stored_enum, stored_json, stored_time, stored_zone, utc};
 use crate::schema::{commitments, reminders, talks, users};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -56,10 +56,10 @@ fn put(
     if let Some(firing) = firing {
         diesel::insert_into(reminders::table)
             .values((
-                reminders::id.eq(ReminderId::new_at(now).to_string()),
+                reminders::id.eq(ReminderId::new_at(now)),
                 reminders::kind.eq(name_of(kind)),
-                reminders::user_id.eq(user.map(|u| u.to_string())),
-                reminders::space_id.eq(space.map(|s| s.to_string())),
+                reminders::user_id.eq(user),
+                reminders::space_id.eq(space),
                 reminders::subject_id.eq(subject),
                 reminders::lead_minutes.eq(lead_minutes),
                 reminders::next_fire_at.eq(stored_time(firing.at)),
@@ -81,7 +81,7 @@ pub(super) struct TalkTimes {
 
 impl TalkTimes {
     pub(super) fn load(conn: &mut DbConnection, talk: &str) -> StoreResult<Option<Self>> {
-        let row: Option<(String, String, String, NaiveDateTime, String)> = talks::table
+        let row: Option<(SpaceId, String, String, NaiveDateTime, String)> = talks::table
             .find(talk)
             .select((
                 talks::space_id,
@@ -94,7 +94,7 @@ impl TalkTimes {
             .optional()?;
         row.map(|(space, state, cadence, first, zone)| {
             Ok(TalkTimes {
-                space: parse_id(&space)?,
+                space,
                 accepted: stored_enum::<TalkState>("talk state", &state)? == TalkState::Accepted,
                 first: utc(first),
                 cadence: stored_enum("cadence", &cadence)?,
@@ -122,7 +122,7 @@ pub(super) struct CommitmentTimes {
 
 impl CommitmentTimes {
     pub(super) fn load(conn: &mut DbConnection, commitment: &str) -> StoreResult<Option<Self>> {
-        let row: Option<(String, String, String, String, String)> = commitments::table
+        let row: Option<(SpaceId, UserId, String, String, String)> = commitments::table
             .find(commitment)
             .select((
                 commitments::space_id,
@@ -144,8 +144,8 @@ impl CommitmentTimes {
                 None
             };
             Ok(CommitmentTimes {
-                space: parse_id(&space)?,
-                committer: parse_id(&committer)?,
+                space,
+                committer,
                 schedule,
             })
         })
@@ -169,7 +169,7 @@ pub(super) struct PersonTimes {
 impl PersonTimes {
     pub(super) fn load(conn: &mut DbConnection, user: UserId) -> StoreResult<Option<Self>> {
         let row: Option<(String, String, String)> = users::table
-            .find(user.to_string())
+            .find(user)
             .select((
                 users::time_zone,
                 users::check_in_times,
@@ -277,14 +277,12 @@ pub(crate) fn sync_commitment(
 
 /// A space closed: its talks and commitments remind no one any more.
 pub(crate) fn drop_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
-    diesel::delete(reminders::table.filter(reminders::space_id.eq(space.to_string())))
-        .execute(conn)?;
+    diesel::delete(reminders::table.filter(reminders::space_id.eq(space))).execute(conn)?;
     Ok(())
 }
 
 /// A safety exit: nothing reminds the leaver any more.
 pub(crate) fn drop_person(conn: &mut DbConnection, user: UserId) -> StoreResult<()> {
-    diesel::delete(reminders::table.filter(reminders::user_id.eq(user.to_string())))
-        .execute(conn)?;
+    diesel::delete(reminders::table.filter(reminders::user_id.eq(user))).execute(conn)?;
     Ok(())
 }

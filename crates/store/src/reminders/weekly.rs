@@ -1,58 +1,46 @@
-//! The weekly summary's figures for one person in one space.
+//! The weekly summary's figures for one person in one space: the week that just ended in their
+//! time zone, taken from the same computation as the stats screen.
 
 use crate::DbConnection;
 use crate::error::StoreResult;
-use crate::rows::{stored_time, utc};
-use crate::schema::commitments;
-use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
+use crate::stats::gather;
+use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono_tz::Tz;
 use kept_core::{SpaceId, UserId};
 use serde_json::json;
 
-/// The figures of the weekly summary: the last seven days of the person's commitments, the
-/// space's talks held and the requests they acknowledged.
+/// The summary sent at `at` (Monday morning in the person's zone `zone`): their commitments
+/// kept and missed, the talks held and the partner's requests they acknowledged, in the ISO week
+/// before the one `at` falls in.
 pub(super) fn weekly_summary(
     conn: &mut DbConnection,
     user: UserId,
     space: SpaceId,
-    until: DateTime<Utc>,
+    zone: Tz,
+    at: DateTime<Utc>,
 ) -> StoreResult<serde_json::Value> {
-    use crate::schema::{commitment_occurrences as occ, requests, talk_occurrences};
-    let from = stored_time(until - Duration::days(7));
-    let until = stored_time(until);
-    let mine = occ::table
-        .inner_join(commitments::table)
-        .filter(commitments::committer_id.eq(user.to_string()))
-        .filter(occ::space_id.eq(space.to_string()))
-        .filter(occ::due_at.ge(from))
-        .filter(occ::due_at.lt(until));
-    let kept = mine
-        .clone()
-        .filter(occ::state.eq_any(["kept", "confirmed", "disputed"]))
-        .count()
-        .get_result::<i64>(conn)?;
-    let missed = mine
-        .filter(occ::state.eq("missed"))
-        .count()
-        .get_result::<i64>(conn)?;
-    let talks_held = talk_occurrences::table
-        .filter(talk_occurrences::space_id.eq(space.to_string()))
-        .filter(talk_occurrences::outcome.eq("held"))
-        .filter(talk_occurrences::starts_at.ge(from))
-        .filter(talk_occurrences::starts_at.lt(until))
-        .count()
-        .get_result::<i64>(conn)?;
-    let acknowledged = requests::table
-        .filter(requests::space_id.eq(space.to_string()))
-        .filter(requests::author_id.ne(user.to_string()))
-        .filter(requests::acknowledged_at.ge(from))
-        .filter(requests::acknowledged_at.lt(until))
-        .count()
-        .get_result::<i64>(conn)?;
+    // Two weeks up to `at`: the first of each list is the one that just ended.
+    let stats = gather(conn, user, space, 2, at)?;
+    let ended_week = |mine: bool| {
+        stats
+            .partners
+            .iter()
+            .find(|p| (p.user_id == user) == mine)
+            .and_then(|p| p.weeks.first())
+    };
+    let commitments = ended_week(true)
+        .map(|w| w.commitments.clone())
+        .unwrap_or_default();
+    let acknowledged = ended_week(false).map_or(0, |w| w.requests.acknowledged);
+    let talks_held = stats.talks.first().map_or(0, |t| t.held);
+    let today = at.with_timezone(&zone).date_naive();
+    let monday = today
+        - Duration::days(i64::from(today.weekday().num_days_from_monday()))
+        - Duration::weeks(1);
     Ok(json!({
-        "week": (utc(from)).date_naive().to_string(),
-        "kept": kept,
-        "missed": missed,
+        "week": monday.to_string(),
+        "kept": commitments.kept,
+        "missed": commitments.missed,
         "talks_held": talks_held,
         "requests_acknowledged": acknowledged,
         "link": format!("/spaces/{space}/stats"),
