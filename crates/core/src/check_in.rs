@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub type CheckInText = Text<2000>;
 
 /// How one feels, in words a partner can respond to rather than a score to be judged by.
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -24,25 +26,7 @@ pub enum Mood {
     Angry,
 }
 
-impl Mood {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Good => "good",
-            Self::Calm => "calm",
-            Self::Hopeful => "hopeful",
-            Self::Grateful => "grateful",
-            Self::Tired => "tired",
-            Self::Anxious => "anxious",
-            Self::Sad => "sad",
-            Self::Hurt => "hurt",
-            Self::Angry => "angry",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        crate::from_name(stored)
-    }
-}
+crate::names::named_by_serde!(Mood);
 
 /// A new check-in, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,9 +49,9 @@ mod tests {
     #[test]
     fn moods_round_trip_and_text_is_bounded() {
         for mood in [Mood::Good, Mood::Hurt, Mood::Angry] {
-            assert_eq!(Mood::parse(mood.as_str()), Some(mood));
+            assert_eq!(mood.to_string().parse::<Mood>().ok(), Some(mood));
         }
-        assert_eq!(Mood::parse("ecstatic"), None);
+        assert!("ecstatic".parse::<Mood>().is_err());
         assert!(NewCheckIn::parse("Rough morning, better now.", Some(Mood::Tired)).is_ok());
         assert!(NewCheckIn::parse(&"x".repeat(2001), None).is_err());
         assert!(NewCheckIn::parse("  ", None).is_err());

@@ -79,6 +79,8 @@ pub fn renegotiated_from(
     }
 }
 
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -87,6 +89,10 @@ pub enum CommitmentState {
     Retired,
 }
 
+crate::names::named_by_serde!(CommitmentState);
+
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -98,21 +104,7 @@ pub enum OccurrenceState {
     Missed,
 }
 
-impl OccurrenceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Due => "due",
-            Self::Kept => "kept",
-            Self::Confirmed => "confirmed",
-            Self::Disputed => "disputed",
-            Self::Missed => "missed",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        crate::from_name(stored)
-    }
-}
+crate::names::named_by_serde!(OccurrenceState);
 
 /// What the rules need to know of one occurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,7 +354,10 @@ mod tests {
             OccurrenceState::Disputed,
             OccurrenceState::Missed,
         ] {
-            assert_eq!(OccurrenceState::parse(state.as_str()), Some(state));
+            assert_eq!(
+                state.to_string().parse::<OccurrenceState>().ok(),
+                Some(state)
+            );
         }
     }
 }

@@ -12,6 +12,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// A kind of mail a person can turn off (and unsubscribe from with one click).
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +27,8 @@ pub enum MailKind {
     MissedNotice,
     WeeklySummary,
 }
+
+crate::names::named_by_serde!(MailKind);
 
 /// Local hours in which no mail of a [`MailKind`] goes out; mail due then waits for their end.
 /// `start` after `end` spans midnight (22:00–07:00).

@@ -14,3 +14,33 @@ pub fn name_of<T: serde::Serialize>(value: T) -> String {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// Why a stored or submitted name is not one of an enum's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown name {0:?}")]
+pub struct UnknownName(pub String);
+
+/// Gives a unit enum `Display` and `FromStr` in its serde names, the one way an enum becomes text
+/// (and, with the `diesel` feature, a text column).
+macro_rules! named_by_serde {
+    ($name:ty) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::names::name_of(*self))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::names::UnknownName;
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                $crate::names::from_name(name)
+                    .ok_or_else(|| $crate::names::UnknownName(name.to_owned()))
+            }
+        }
+
+        #[cfg(feature = "diesel")]
+        $crate::stored::stored_as_text!($name);
+    };
+}
+
+pub(crate) use named_by_serde;

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 pub type NoteText = Text<20_000>;
 
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -17,18 +19,7 @@ pub enum NoteKind {
     Letter,
 }
 
-impl NoteKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Gratitude => "gratitude",
-            Self::Letter => "letter",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        crate::from_name(stored)
-    }
-}
+crate::names::named_by_serde!(NoteKind);
 
 /// When a new note reaches the partner: at once, or at a future `deliver_at`.
 pub fn check_delivery(
@@ -71,6 +62,6 @@ mod tests {
         assert!(check_reply(NoteKind::Letter, NoteKind::Letter).is_ok());
         assert!(check_reply(NoteKind::Gratitude, NoteKind::Letter).is_err());
         assert!(check_reply(NoteKind::Letter, NoteKind::Gratitude).is_err());
-        assert_eq!(NoteKind::parse("letter"), Some(NoteKind::Letter));
+        assert_eq!("letter".parse::<NoteKind>().ok(), Some(NoteKind::Letter));
     }
 }

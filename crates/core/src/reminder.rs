@@ -12,6 +12,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// What a reminder is about; stored by name.
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +27,8 @@ pub enum ReminderKind {
     /// A person who asked for it, Mondays at 08:00.
     WeeklySummary,
 }
+
+crate::names::named_by_serde!(ReminderKind);
 
 /// A firing: when it happens, and the occurrence it is about (a talk's start, a commitment's
 /// due time; for check-ins and summaries, the firing time itself). The pair is the reminder's

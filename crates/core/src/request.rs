@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 /// The need, or the partner's reply: free text.
 pub type RequestText = Text<20_000>;
 
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -22,20 +24,7 @@ pub enum RequestState {
     Withdrawn,
 }
 
-impl RequestState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Acknowledged => "acknowledged",
-            Self::Resolved => "resolved",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        crate::from_name(stored)
-    }
-}
+crate::names::named_by_serde!(RequestState);
 
 /// What a transition needs to know of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,7 +198,7 @@ mod tests {
             RequestState::Resolved,
             RequestState::Withdrawn,
         ] {
-            assert_eq!(RequestState::parse(state.as_str()), Some(state));
+            assert_eq!(state.to_string().parse::<RequestState>().ok(), Some(state));
         }
     }
 }

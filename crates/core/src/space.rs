@@ -12,6 +12,8 @@ pub type SpaceName = Title;
 /// How long an invite can be accepted.
 pub const INVITE_TTL: Duration = Duration::days(7);
 
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -21,24 +23,9 @@ pub enum SpaceState {
     Closed,
 }
 
+crate::names::named_by_serde!(SpaceState);
+
 impl SpaceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Paired => "paired",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "open" => Some(Self::Open),
-            "paired" => Some(Self::Paired),
-            "closed" => Some(Self::Closed),
-            _ => None,
-        }
-    }
-
     /// Anything that changes a space's content needs it not closed.
     pub fn ensure_writable(self) -> Result<(), DomainError> {
         match self {
@@ -193,7 +180,7 @@ mod tests {
             Err(DomainError::SpaceFull)
         );
         for state in [SpaceState::Open, SpaceState::Paired, SpaceState::Closed] {
-            assert_eq!(SpaceState::parse(state.as_str()), Some(state));
+            assert_eq!(state.to_string().parse::<SpaceState>().ok(), Some(state));
         }
     }
 }

@@ -19,6 +19,8 @@ pub type TalkNotes = Text<20_000>;
 pub const AGENDA_TEMPLATE: [&str; 4] = ["Appreciations", "What went well", "One issue", "Needs"];
 pub const MAX_AGENDA_ITEMS: usize = 30;
 
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -29,6 +31,10 @@ pub enum TalkMode {
     Letters,
 }
 
+crate::names::named_by_serde!(TalkMode);
+
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -39,6 +45,10 @@ pub enum Cadence {
     Monthly,
 }
 
+crate::names::named_by_serde!(Cadence);
+
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -48,6 +58,10 @@ pub enum TalkState {
     Declined,
 }
 
+crate::names::named_by_serde!(TalkState);
+
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -55,6 +69,8 @@ pub enum Outcome {
     Held,
     Skipped,
 }
+
+crate::names::named_by_serde!(Outcome);
 
 /// A duration of 10 minutes to 8 hours.
 pub fn check_duration(minutes: i64) -> Result<i64, String> {

@@ -10,9 +10,9 @@ use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use kept_core::UserId;
 use kept_core::account::Email;
 use kept_core::mail::{MailKind, MailPreferences};
-use kept_core::{UserId, name_of};
 use serde_json::json;
 
 /// How long a verification link works.
@@ -229,7 +229,7 @@ impl Store {
             // What is still waiting of that kind is not sent either.
             diesel::update(deliveries::table)
                 .filter(deliveries::recipient_id.eq(user))
-                .filter(deliveries::kind.eq(name_of(kind)))
+                .filter(deliveries::kind.eq(kind))
                 .filter(deliveries::status.eq("pending"))
                 .set((
                     deliveries::status.eq("cancelled"),

@@ -3,17 +3,20 @@
 //! feed is a reminder, not a way to watch anyone).
 
 use crate::Store;
-use crate::error::{StoreError, StoreResult};
-use crate::rows::{stored_enum, stored_time, utc};
+use crate::error::StoreResult;
+use crate::rows::stored_zone;
+use crate::rows::{stored_time, utc};
 use crate::schema::{
     calendar_tokens, commitment_occurrences as occ, commitments, memberships, spaces, talks,
 };
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use kept_core::UserId;
-use kept_core::account::TimeZone;
 use kept_core::calendar::CalendarEntry;
+use kept_core::space::SpaceState;
+use kept_core::talk::TalkState;
 use kept_core::talk::{Cadence, starts};
+use kept_core::{SpaceId, TalkId};
 
 /// How far ahead the feed looks.
 pub const FEED_HORIZON: Duration = Duration::days(60);
@@ -57,13 +60,13 @@ impl Store {
                 .inner_join(spaces::table)
                 .filter(memberships::user_id.eq(&user))
                 .filter(memberships::left_at.is_null())
-                .filter(spaces::state.ne("closed"))
+                .filter(spaces::state.ne(SpaceState::Closed))
                 .select(memberships::space_id)
-                .load::<String>(conn)?;
+                .load::<SpaceId>(conn)?;
             let mut entries = Vec::new();
             let accepted = talks::table
                 .filter(talks::space_id.eq_any(&open_spaces))
-                .filter(talks::state.eq("accepted"))
+                .filter(talks::state.eq(TalkState::Accepted))
                 .select((
                     talks::id,
                     talks::title,
@@ -72,10 +75,9 @@ impl Store {
                     talks::time_zone,
                     talks::duration_minutes,
                 ))
-                .load::<(String, String, NaiveDateTime, String, String, i64)>(conn)?;
+                .load::<(TalkId, String, NaiveDateTime, Cadence, String, i64)>(conn)?;
             for (id, title, first, cadence, zone, minutes) in accepted {
-                let cadence: Cadence = stored_enum("talk cadence", &cadence)?;
-                let zone = TimeZone::parse(&zone).map_err(StoreError::Internal)?.tz();
+                let zone = stored_zone(&zone)?;
                 for start in starts(utc(first), cadence, zone, now, until) {
                     entries.push(CalendarEntry {
                         uid: format!("talk-{id}-{}@kept", start.timestamp()),

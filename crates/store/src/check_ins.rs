@@ -33,7 +33,7 @@ struct CheckInRow {
     space_id: SpaceId,
     author_id: UserId,
     text: String,
-    mood: Option<String>,
+    mood: Option<Mood>,
     created_at: NaiveDateTime,
     redacted_at: Option<NaiveDateTime>,
 }
@@ -46,7 +46,7 @@ impl TryFrom<CheckInRow> for CheckInView {
             space_id: row.space_id,
             author_id: row.author_id,
             text: row.text,
-            mood: row.mood.as_deref().and_then(Mood::parse),
+            mood: row.mood,
             created_at: utc(row.created_at),
             redacted: row.redacted_at.is_some(),
         })
@@ -79,7 +79,7 @@ impl Store {
                     check_ins::space_id.eq(space),
                     check_ins::author_id.eq(author),
                     check_ins::text.eq(check_in.text.as_str()),
-                    check_ins::mood.eq(check_in.mood.map(Mood::as_str)),
+                    check_ins::mood.eq(check_in.mood),
                     check_ins::created_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;

@@ -32,17 +32,10 @@ pub(crate) fn require_current_member(
 /// Takes the space's row lock (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises
 /// writers) and says what state the space is in under the lock.
 pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<SpaceState> {
-    let state: String = diesel::update(spaces::table.find(space))
+    Ok(diesel::update(spaces::table.find(space))
         .set(spaces::last_seq.eq(spaces::last_seq))
         .returning(spaces::state)
-        .get_result(conn)?;
-    space_state(&state)
-}
-
-/// A stored space state; an unknown one is corrupt data, not a user's mistake.
-pub(crate) fn space_state(stored: &str) -> StoreResult<SpaceState> {
-    SpaceState::parse(stored)
-        .ok_or_else(|| StoreError::Internal(format!("unknown space state {stored:?}")))
+        .get_result(conn)?)
 }
 
 /// Locks the space for a command that adds content; a closed space is read-only.

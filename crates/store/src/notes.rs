@@ -49,7 +49,7 @@ struct NoteRow {
     id: NoteId,
     space_id: SpaceId,
     author_id: UserId,
-    kind: String,
+    kind: NoteKind,
     text: String,
     in_reply_to: Option<NoteId>,
     deliver_at: Option<NaiveDateTime>,
@@ -65,8 +65,7 @@ impl TryFrom<NoteRow> for NoteView {
             id: row.id,
             space_id: row.space_id,
             author_id: row.author_id,
-            kind: NoteKind::parse(&row.kind)
-                .ok_or_else(|| StoreError::Internal(format!("unknown note kind {:?}", row.kind)))?,
+            kind: row.kind,
             text: row.text,
             in_reply_to: row.in_reply_to,
             deliver_at: row.deliver_at.map(utc),
@@ -107,7 +106,7 @@ impl Store {
                     notes::id.eq(id),
                     notes::space_id.eq(space),
                     notes::author_id.eq(author),
-                    notes::kind.eq(new.kind.as_str()),
+                    notes::kind.eq(new.kind),
                     notes::text.eq(new.text.as_str()),
                     notes::in_reply_to.eq(new.in_reply_to),
                     notes::deliver_at.eq(new.deliver_at.map(stored_time)),
@@ -163,7 +162,7 @@ impl Store {
                 .select(NoteRow::as_select())
                 .into_boxed();
             if let Some(kind) = kind {
-                query = query.filter(notes::kind.eq(kind.as_str()));
+                query = query.filter(notes::kind.eq(kind));
             }
             query
                 .load::<NoteRow>(conn)?
@@ -227,7 +226,7 @@ impl Store {
         let waiting: Vec<(NoteId, SpaceId)> = self.read(|conn| {
             Ok(notes::table
                 .inner_join(spaces::table)
-                .filter(spaces::state.ne(SpaceState::Closed.as_str()))
+                .filter(spaces::state.ne(SpaceState::Closed))
                 .filter(notes::delivered_at.is_null())
                 .filter(notes::redacted_at.is_null())
                 .filter(notes::deliver_at.le(stored_time(now)))

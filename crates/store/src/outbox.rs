@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::mail::{ActivityMail, MailKind, MailPreferences};
-use kept_core::{SpaceId, UserId, from_name, name_of};
+use kept_core::{SpaceId, UserId};
 use serde_json::{Value, json};
 
 /// Templates whose data carries a secret (a single-use link): the data is cleared once sent.
@@ -112,7 +112,7 @@ pub(crate) fn enqueue(
         deliveries::to_address.eq(address),
         deliveries::about_user_id.eq(mail.about),
         deliveries::template.eq(mail.template),
-        deliveries::kind.eq(mail.kind.map(name_of)),
+        deliveries::kind.eq(mail.kind),
         deliveries::data.eq(mail.data.to_string()),
         deliveries::status.eq("pending"),
         deliveries::next_attempt_at.eq(stored_time(due)),
@@ -242,7 +242,7 @@ struct ClaimRow {
     to_address: String,
     recipient_id: Option<UserId>,
     template: String,
-    kind: Option<String>,
+    kind: Option<MailKind>,
     data: String,
     attempts: i32,
 }
@@ -311,7 +311,7 @@ impl Store {
                 .map(|row| {
                     Ok(ClaimedDelivery {
                         recipient: row.recipient_id,
-                        kind: row.kind.as_deref().and_then(from_name),
+                        kind: row.kind,
                         data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
                         id: row.id,
                         dedupe_key: row.dedupe_key,

@@ -37,7 +37,7 @@ struct RequestRow {
     space_id: SpaceId,
     author_id: UserId,
     text: String,
-    state: String,
+    state: RequestState,
     reply: Option<String>,
     acknowledged_at: Option<NaiveDateTime>,
     closed_at: Option<NaiveDateTime>,
@@ -52,9 +52,7 @@ impl TryFrom<RequestRow> for RequestView {
             id: row.id,
             space_id: row.space_id,
             author_id: row.author_id,
-            state: RequestState::parse(&row.state).ok_or_else(|| {
-                StoreError::Internal(format!("unknown request state {:?}", row.state))
-            })?,
+            state: row.state,
             text: row.text,
             reply: row.reply,
             acknowledged_at: row.acknowledged_at.map(utc),
@@ -91,7 +89,7 @@ impl Store {
                     requests::space_id.eq(space),
                     requests::author_id.eq(author),
                     requests::text.eq(text.as_str()),
-                    requests::state.eq(RequestState::Open.as_str()),
+                    requests::state.eq(RequestState::Open),
                     requests::created_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
@@ -126,7 +124,7 @@ impl Store {
                     let next = facts.acknowledge(caller)?;
                     diesel::update(target)
                         .set((
-                            requests::state.eq(next.as_str()),
+                            requests::state.eq(next),
                             requests::reply.eq(reply.as_str()),
                             requests::acknowledged_at.eq(stored_time(now)),
                         ))
@@ -140,7 +138,7 @@ impl Store {
                     let next = facts.resolve(caller)?;
                     diesel::update(target)
                         .set((
-                            requests::state.eq(next.as_str()),
+                            requests::state.eq(next),
                             requests::felt_heard.eq(felt_heard),
                             requests::closed_at.eq(stored_time(now)),
                         ))
@@ -154,7 +152,7 @@ impl Store {
                     let next = facts.withdraw(caller)?;
                     diesel::update(target)
                         .set((
-                            requests::state.eq(next.as_str()),
+                            requests::state.eq(next),
                             requests::closed_at.eq(stored_time(now)),
                         ))
                         .execute(conn)?;
@@ -181,7 +179,7 @@ impl Store {
                 .order(requests::id.desc())
                 .into_boxed();
             if let Some(state) = state {
-                query = query.filter(requests::state.eq(state.as_str()));
+                query = query.filter(requests::state.eq(state));
             }
             query
                 .load::<RequestRow>(conn)?

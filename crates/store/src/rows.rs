@@ -1,4 +1,4 @@
-//! Conversions between what the tables hold (naive UTC timestamps, stored names and JSON) and
+//! Conversions between what the tables hold (naive UTC timestamps, zones and JSON) and
 //! typed values. Ids need none: they read and write themselves (`typed_columns.rs`).
 
 use crate::error::{StoreError, StoreResult};
@@ -25,15 +25,6 @@ pub(crate) fn page<T, C>(
     items.truncate(limit);
     let next = if more { items.last().map(cursor) } else { None };
     (items, next)
-}
-
-/// A unit enum from its stored name; an unknown name means the database was edited by hand.
-pub(crate) fn stored_enum<T: serde::de::DeserializeOwned>(
-    what: &str,
-    stored: &str,
-) -> StoreResult<T> {
-    kept_core::from_name(stored)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {stored:?}")))
 }
 
 /// A stored IANA time zone; an unknown one is corrupt, not UTC.

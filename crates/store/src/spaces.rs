@@ -5,7 +5,7 @@
 use crate::account_tokens::LinkSecret;
 use crate::error::StoreResult;
 use crate::events::append_event;
-use crate::membership::{lock_space_row, require_current_member, space_state};
+use crate::membership::{lock_space_row, require_current_member};
 use crate::outbox::{Mail, To, enqueue};
 use crate::rows::{stored_time, utc};
 use crate::schema::{invites, memberships, spaces, users};
@@ -58,17 +58,11 @@ pub struct InviteView {
 struct SpaceRow {
     id: SpaceId,
     name: String,
-    state: String,
+    state: SpaceState,
     created_by: UserId,
     last_seq: i64,
     created_at: NaiveDateTime,
     closed_at: Option<NaiveDateTime>,
-}
-
-impl SpaceRow {
-    fn state(&self) -> StoreResult<SpaceState> {
-        space_state(&self.state)
-    }
 }
 
 /// Writes the invite mail if the inviter's address is verified; whether it was written.
@@ -131,7 +125,7 @@ pub(crate) fn load_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult
     members.sort_by_key(|m| (m.joined_at, m.user_id != created_by));
     Ok(SpaceView {
         id: row.id,
-        state: row.state()?,
+        state: row.state,
         created_by,
         name: row.name,
         created_at: utc(row.created_at),
@@ -173,7 +167,7 @@ impl Store {
                 .values((
                     spaces::id.eq(space),
                     spaces::name.eq(name.as_str()),
-                    spaces::state.eq(SpaceState::Open.as_str()),
+                    spaces::state.eq(SpaceState::Open),
                     spaces::created_by.eq(creator),
                     spaces::created_at.eq(stored_time(now)),
                 ))
@@ -327,7 +321,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             diesel::update(spaces::table.find(&space_id))
-                .set(spaces::state.eq(next.as_str()))
+                .set(spaces::state.eq(next))
                 .execute(conn)?;
             add_member(conn, space, accepter, now)?;
             let joined = SpaceEvent::MemberJoined {
@@ -352,7 +346,7 @@ impl Store {
             if state != SpaceState::Closed {
                 diesel::update(spaces::table.find(space))
                     .set((
-                        spaces::state.eq(state.leave().as_str()),
+                        spaces::state.eq(state.leave()),
                         spaces::closed_at.eq(stored_time(now)),
                     ))
                     .execute(conn)?;

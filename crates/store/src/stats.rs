@@ -2,7 +2,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::membership::require_current_member;
-use crate::rows::{stored_enum, stored_time, stored_zone, utc};
+use crate::rows::{stored_time, stored_zone, utc};
 use crate::schema::{
     commitment_occurrences as occ, commitments, requests, talk_occurrences, talks, trust_ratings,
     users,
@@ -11,12 +11,14 @@ use crate::spaces::load_space;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
+use kept_core::TalkId;
 use kept_core::commitment::OccurrenceState;
 use kept_core::request::RequestState;
 use kept_core::schedule::local_instant;
 use kept_core::stats::{
     OccurrenceFact, RatingFact, RequestFact, Stats, StatsInput, TalkStartFact, compute,
 };
+use kept_core::talk::TalkState;
 use kept_core::talk::{Cadence, Outcome, starts};
 use kept_core::{SpaceId, UserId};
 
@@ -66,17 +68,16 @@ pub(crate) fn gather(
         .filter(
             occ::due_at
                 .le(stored_time(now))
-                .or(occ::state.ne(OccurrenceState::Due.as_str())),
+                .or(occ::state.ne(OccurrenceState::Due)),
         )
         .select((commitments::committer_id, occ::due_at, occ::state))
-        .load::<(UserId, NaiveDateTime, String)>(conn)?
+        .load::<(UserId, NaiveDateTime, OccurrenceState)>(conn)?
         .into_iter()
         .map(|(committer, due_at, state)| {
             Ok(OccurrenceFact {
                 committer,
                 due_at: utc(due_at),
-                state: OccurrenceState::parse(&state)
-                    .ok_or_else(|| StoreError::Internal(format!("occurrence state {state:?}")))?,
+                state,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -84,24 +85,23 @@ pub(crate) fn gather(
     let mut talk_starts = Vec::new();
     let accepted = talks::table
         .filter(talks::space_id.eq(space))
-        .filter(talks::state.eq("accepted"))
+        .filter(talks::state.eq(TalkState::Accepted))
         .select((
             talks::id,
             talks::starts_at,
             talks::cadence,
             talks::time_zone,
         ))
-        .load::<(String, NaiveDateTime, String, String)>(conn)?;
+        .load::<(TalkId, NaiveDateTime, Cadence, String)>(conn)?;
     for (id, first, cadence, talk_zone) in accepted {
-        let cadence: Cadence = stored_enum("talk cadence", &cadence)?;
         let talk_zone = stored_zone(&talk_zone)?;
         let marked = talk_occurrences::table
-            .filter(talk_occurrences::talk_id.eq(&id))
+            .filter(talk_occurrences::talk_id.eq(id))
             .select((talk_occurrences::starts_at, talk_occurrences::outcome))
-            .load::<(NaiveDateTime, String)>(conn)?
+            .load::<(NaiveDateTime, Outcome)>(conn)?
             .into_iter()
-            .map(|(at, outcome)| Ok((utc(at), stored_enum::<Outcome>("talk outcome", &outcome)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
+            .map(|(at, outcome)| (utc(at), outcome))
+            .collect::<Vec<_>>();
         for start in starts(utc(first), cadence, talk_zone, window_start, now) {
             let outcome = marked
                 .iter()
@@ -122,15 +122,14 @@ pub(crate) fn gather(
             requests::acknowledged_at,
             requests::state,
         ))
-        .load::<(UserId, NaiveDateTime, Option<NaiveDateTime>, String)>(conn)?
+        .load::<(UserId, NaiveDateTime, Option<NaiveDateTime>, RequestState)>(conn)?
         .into_iter()
         .map(|(author, created_at, acknowledged_at, state)| {
             Ok(RequestFact {
                 author,
                 created_at: utc(created_at),
                 acknowledged_at: acknowledged_at.map(utc),
-                state: RequestState::parse(&state)
-                    .ok_or_else(|| StoreError::Internal(format!("request state {state:?}")))?,
+                state,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

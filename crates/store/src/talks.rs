@@ -4,7 +4,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{lock_writable_space, require_current_member};
-use crate::rows::{stored_enum, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{talk_occurrences as occ, talks, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
@@ -15,7 +15,7 @@ use kept_core::talk::{
     AgendaItem, Cadence, MAX_AGENDA_ITEMS, Outcome, TalkFacts, TalkMode, TalkNotes, TalkState,
     TalkTitle, starts,
 };
-use kept_core::{DomainError, Invalid, SpaceId, TalkId, UserId, name_of};
+use kept_core::{DomainError, Invalid, SpaceId, TalkId, UserId};
 use serde::Serialize;
 
 /// How many upcoming starts a talk lists.
@@ -100,13 +100,13 @@ struct TalkRow {
     space_id: SpaceId,
     proposer_id: UserId,
     title: String,
-    mode: String,
-    cadence: String,
+    mode: TalkMode,
+    cadence: Cadence,
     starts_at: NaiveDateTime,
     duration_minutes: i64,
     time_zone: String,
     agenda: String,
-    state: String,
+    state: TalkState,
     created_at: NaiveDateTime,
 }
 
@@ -118,14 +118,14 @@ impl TryFrom<TalkRow> for TalkView {
             space_id: row.space_id,
             proposer_id: row.proposer_id,
             title: row.title,
-            mode: stored_enum("mode", &row.mode)?,
-            cadence: stored_enum("cadence", &row.cadence)?,
+            mode: row.mode,
+            cadence: row.cadence,
             starts_at: utc(row.starts_at),
             duration_minutes: row.duration_minutes,
             time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
             agenda: serde_json::from_str(&row.agenda)
                 .map_err(|e| StoreError::Internal(format!("stored agenda: {e}")))?,
-            state: stored_enum("talk state", &row.state)?,
+            state: row.state,
             created_at: utc(row.created_at),
         })
     }
@@ -158,13 +158,13 @@ impl Store {
                     talks::space_id.eq(space),
                     talks::proposer_id.eq(proposer),
                     talks::title.eq(new.title.as_str()),
-                    talks::mode.eq(name_of(new.mode)),
-                    talks::cadence.eq(name_of(new.cadence)),
+                    talks::mode.eq(new.mode),
+                    talks::cadence.eq(new.cadence),
                     talks::starts_at.eq(stored_time(new.starts_at)),
                     talks::duration_minutes.eq(new.duration_minutes),
                     talks::time_zone.eq(zone),
                     talks::agenda.eq(agenda_json(&agenda)?),
-                    talks::state.eq(name_of(TalkState::Proposed)),
+                    talks::state.eq(TalkState::Proposed),
                     talks::created_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
@@ -238,7 +238,7 @@ impl Store {
                 ))
                 .load::<(
                     NaiveDateTime,
-                    String,
+                    Outcome,
                     Option<String>,
                     Option<UserId>,
                     NaiveDateTime,
@@ -247,7 +247,7 @@ impl Store {
                 .map(|(starts_at, outcome, notes, marked_by, marked_at)| {
                     Ok(TalkOccurrenceView {
                         starts_at: utc(starts_at),
-                        outcome: stored_enum("outcome", &outcome)?,
+                        outcome,
                         notes,
                         marked_by,
                         marked_at: utc(marked_at),
@@ -282,13 +282,13 @@ impl Store {
             let event = match change {
                 TalkChange::Accept => {
                     diesel::update(target)
-                        .set(talks::state.eq(name_of(facts.accept(caller)?)))
+                        .set(talks::state.eq(facts.accept(caller)?))
                         .execute(conn)?;
                     SpaceEvent::TalkAccepted { talk_id: id }
                 }
                 TalkChange::Decline => {
                     diesel::update(target)
-                        .set(talks::state.eq(name_of(facts.decline(caller)?)))
+                        .set(talks::state.eq(facts.decline(caller)?))
                         .execute(conn)?;
                     SpaceEvent::TalkDeclined { talk_id: id }
                 }
@@ -296,7 +296,7 @@ impl Store {
                     let next = facts.move_to()?;
                     diesel::update(target)
                         .set((
-                            talks::state.eq(name_of(next)),
+                            talks::state.eq(next),
                             talks::starts_at.eq(stored_time(starts_at)),
                             talks::proposer_id.eq(caller),
                         ))
@@ -364,7 +364,7 @@ impl Store {
                             occ::talk_id.eq(id),
                             occ::space_id.eq(space),
                             occ::starts_at.eq(stored_time(starts_at)),
-                            occ::outcome.eq(name_of(outcome)),
+                            occ::outcome.eq(outcome),
                             occ::notes.eq(&notes),
                             occ::marked_by.eq(caller),
                             occ::marked_at.eq(stored_time(now)),

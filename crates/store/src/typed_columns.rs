@@ -1,11 +1,20 @@
-//! Typed ids as text columns on the connection over both backends: core makes each id read and
-//! write itself on SQLite and on PostgreSQL; here the multi-backend connection is taught to hand
-//! them to whichever backend it is. A query binds `space` itself, never `space.to_string()`.
+//! Typed ids and stored enums as text columns on the connection over both backends: core makes
+//! each read and write itself on SQLite and on PostgreSQL; here the multi-backend connection is
+//! taught to hand them to whichever backend it is. A query binds `space` or `SpaceState::Closed`
+//! itself, never a string made from it.
 
 use crate::db::MultiBackend;
 use diesel::serialize::{IsNull, Output, ToSql};
 use diesel::sql_types::Text;
+use kept_core::check_in::Mood;
+use kept_core::commitment::{CommitmentState, OccurrenceState};
 use kept_core::ids::*;
+use kept_core::mail::MailKind;
+use kept_core::note::NoteKind;
+use kept_core::reminder::ReminderKind;
+use kept_core::request::RequestState;
+use kept_core::space::SpaceState;
+use kept_core::talk::{Cadence, Outcome, TalkMode, TalkState};
 
 macro_rules! text_on_both_backends {
     ($($name:ty),* $(,)?) => {$(
@@ -35,4 +44,16 @@ text_on_both_backends!(
     TalkOccurrenceId,
     DeliveryId,
     ReminderId,
+    Mood,
+    CommitmentState,
+    OccurrenceState,
+    MailKind,
+    NoteKind,
+    ReminderKind,
+    RequestState,
+    SpaceState,
+    Cadence,
+    Outcome,
+    TalkMode,
+    TalkState,
 );

@@ -22,6 +22,7 @@ use crate::rows::{stored_time, utc};
 use crate::schema::{commitment_occurrences as occ, commitments, requests, users};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use kept_core::commitment::CommitmentState;
 use kept_core::commitment::{
     CommitmentText, Grace, OccurrenceFacts, OccurrenceNote, renegotiated_from,
 };
@@ -74,7 +75,7 @@ impl Store {
                     commitments::schedule.eq(schedule_json(&new.recurrence)?),
                     commitments::time_zone.eq(&zone),
                     commitments::grace_minutes.eq(new.grace.as_minutes()),
-                    commitments::state.eq("active"),
+                    commitments::state.eq(CommitmentState::Active),
                     commitments::version.eq(1),
                     commitments::scheduled_until.eq(stored_time(now)),
                     commitments::created_at.eq(stored_time(now)),
@@ -207,7 +208,7 @@ impl Store {
             drop_future(conn, id, now)?;
             diesel::update(commitments::table.find(id))
                 .set((
-                    commitments::state.eq("retired"),
+                    commitments::state.eq(CommitmentState::Retired),
                     commitments::retired_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
@@ -262,7 +263,7 @@ impl Store {
                     let note = note.map(OccurrenceNote::into_string);
                     diesel::update(target)
                         .set((
-                            occ::state.eq(next.as_str()),
+                            occ::state.eq(next),
                             occ::note.eq(&note),
                             occ::kept_at.eq(stored_time(now)),
                         ))
@@ -277,10 +278,7 @@ impl Store {
                 OccurrenceChange::Confirm => {
                     let next = facts.confirm(caller)?;
                     diesel::update(target)
-                        .set((
-                            occ::state.eq(next.as_str()),
-                            occ::reviewed_at.eq(stored_time(now)),
-                        ))
+                        .set((occ::state.eq(next), occ::reviewed_at.eq(stored_time(now))))
                         .execute(conn)?;
                     SpaceEvent::OccurrenceConfirmed {
                         commitment_id: commitment,
@@ -292,7 +290,7 @@ impl Store {
                     let reason = reason.into_string();
                     diesel::update(target)
                         .set((
-                            occ::state.eq(next.as_str()),
+                            occ::state.eq(next),
                             occ::reviewed_at.eq(stored_time(now)),
                             occ::dispute_reason.eq(&reason),
                         ))

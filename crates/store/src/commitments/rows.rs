@@ -30,7 +30,7 @@ pub(super) struct CommitmentRow {
     pub(super) schedule: String,
     pub(super) time_zone: String,
     pub(super) grace_minutes: i64,
-    pub(super) state: String,
+    pub(super) state: CommitmentState,
     pub(super) version: i64,
     pub(super) scheduled_until: NaiveDateTime,
     pub(super) created_at: NaiveDateTime,
@@ -49,11 +49,7 @@ impl CommitmentRow {
             schedule: self.recurrence()?,
             time_zone: TimeZone::parse(&self.time_zone).map_err(StoreError::Internal)?,
             grace_minutes: self.grace_minutes,
-            state: if self.state == "retired" {
-                CommitmentState::Retired
-            } else {
-                CommitmentState::Active
-            },
+            state: self.state,
             version: self.version,
             created_at: utc(self.created_at),
             retired_at: self.retired_at.map(utc),
@@ -82,7 +78,7 @@ pub(super) struct OccurrenceRow {
     pub(super) opens_at: NaiveDateTime,
     pub(super) due_at: NaiveDateTime,
     pub(super) deadline_at: NaiveDateTime,
-    pub(super) state: String,
+    pub(super) state: OccurrenceState,
     pub(super) note: Option<String>,
     pub(super) kept_at: Option<NaiveDateTime>,
     pub(super) reviewed_at: Option<NaiveDateTime>,
@@ -98,9 +94,7 @@ impl TryFrom<OccurrenceRow> for OccurrenceView {
             opens_at: utc(row.opens_at),
             due_at: utc(row.due_at),
             deadline_at: utc(row.deadline_at),
-            state: OccurrenceState::parse(&row.state).ok_or_else(|| {
-                StoreError::Internal(format!("unknown occurrence state {:?}", row.state))
-            })?,
+            state: row.state,
             note: row.note,
             kept_at: row.kept_at.map(utc),
             reviewed_at: row.reviewed_at.map(utc),
@@ -139,7 +133,7 @@ pub(super) fn extend(
                 occ::opens_at.eq(stored_time(opens_at)),
                 occ::due_at.eq(stored_time(*due)),
                 occ::deadline_at.eq(stored_time(*due + grace)),
-                occ::state.eq(OccurrenceState::Due.as_str()),
+                occ::state.eq(OccurrenceState::Due),
             ))
             .execute(conn)?;
         opens_at = *due;
@@ -158,7 +152,7 @@ pub(super) fn drop_future(
 ) -> StoreResult<()> {
     diesel::delete(occ::table)
         .filter(occ::commitment_id.eq(id))
-        .filter(occ::state.eq(OccurrenceState::Due.as_str()))
+        .filter(occ::state.eq(OccurrenceState::Due))
         .filter(occ::due_at.gt(stored_time(now)))
         .execute(conn)?;
     Ok(())
@@ -190,7 +184,7 @@ pub(super) fn load_active_as_committer(
         }
         .into());
     }
-    if row.state != "active" {
+    if row.state != CommitmentState::Active {
         return Err(DomainError::Conflict {
             code: "commitment_retired",
             message: "this commitment is retired",

@@ -10,6 +10,7 @@ use crate::schema::{commitment_occurrences as occ, commitments, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use kept_core::commitment::CommitmentState;
 use kept_core::commitment::OccurrenceState;
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::space::SpaceState;
@@ -25,8 +26,8 @@ impl Store {
         let overdue: Vec<(OccurrenceId, SpaceId)> = self.read(|conn| {
             Ok(occ::table
                 .inner_join(spaces::table)
-                .filter(spaces::state.ne(SpaceState::Closed.as_str()))
-                .filter(occ::state.eq(OccurrenceState::Due.as_str()))
+                .filter(spaces::state.ne(SpaceState::Closed))
+                .filter(occ::state.eq(OccurrenceState::Due))
                 .filter(occ::deadline_at.lt(stored_time(now)))
                 .order(occ::deadline_at.asc())
                 .limit(SWEEP_BATCH)
@@ -41,8 +42,8 @@ impl Store {
         let stale: Vec<(CommitmentId, SpaceId)> = self.read(|conn| {
             Ok(commitments::table
                 .inner_join(spaces::table)
-                .filter(spaces::state.ne(SpaceState::Closed.as_str()))
-                .filter(commitments::state.eq("active"))
+                .filter(spaces::state.ne(SpaceState::Closed))
+                .filter(commitments::state.eq(CommitmentState::Active))
                 .filter(
                     commitments::scheduled_until.lt(stored_time(now + HORIZON - Duration::days(1))),
                 )
@@ -74,9 +75,9 @@ fn mark_missed(
         return Ok(false);
     }
     let changed = diesel::update(occ::table.find(occurrence))
-        .filter(occ::state.eq(OccurrenceState::Due.as_str()))
+        .filter(occ::state.eq(OccurrenceState::Due))
         .filter(occ::deadline_at.lt(stored_time(now)))
-        .set(occ::state.eq(OccurrenceState::Missed.as_str()))
+        .set(occ::state.eq(OccurrenceState::Missed))
         .execute(conn)?;
     if changed == 0 {
         return Ok(false);

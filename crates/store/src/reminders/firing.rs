@@ -7,7 +7,7 @@ use super::weekly::weekly_summary;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{stored_enum, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{memberships, reminders, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::mail::MailKind;
 use kept_core::reminder::{Firing, ReminderKind, lead_in_words};
+use kept_core::space::SpaceState;
 use kept_core::{SpaceId, UserId};
 use serde_json::json;
 
@@ -62,7 +63,7 @@ impl Store {
                     reminders::lead_minutes,
                     reminders::next_fire_at,
                 ));
-            type Row = (String, String, Option<UserId>, String, i32, NaiveDateTime);
+            type Row = (String, ReminderKind, Option<UserId>, String, i32, NaiveDateTime);
             // PostgreSQL: other instances skip the rows this one holds, and take the next ones.
             let rows: Vec<Row> = match conn {
                 DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
@@ -71,7 +72,7 @@ impl Store {
             let mut report = FiringReport::default();
             for (id, kind, user, subject, lead, fire_at) in rows {
                 report.due += 1;
-                let fired = Due::read(id.clone(), &kind, user, subject, lead, fire_at)
+                let fired = Due::read(id.clone(), kind, user, subject, lead, fire_at)
                     .and_then(|row| fire(conn, &row, now));
                 match fired {
                     Ok(true) => report.sent += 1,
@@ -96,7 +97,7 @@ impl Store {
 impl Due {
     fn read(
         id: String,
-        kind: &str,
+        kind: ReminderKind,
         user: Option<UserId>,
         subject: String,
         lead_minutes: i32,
@@ -104,7 +105,7 @@ impl Due {
     ) -> StoreResult<Self> {
         Ok(Due {
             id,
-            kind: stored_enum("reminder kind", kind)?,
+            kind,
             user,
             subject,
             lead: Duration::minutes(i64::from(lead_minutes)),
@@ -190,12 +191,12 @@ fn current_members(conn: &mut DbConnection, space: SpaceId) -> StoreResult<Vec<U
 }
 
 fn space_is_open(conn: &mut DbConnection, space: SpaceId) -> StoreResult<bool> {
-    let state: Option<String> = spaces::table
+    let state: Option<SpaceState> = spaces::table
         .find(space)
         .select(spaces::state)
         .first(conn)
         .optional()?;
-    Ok(state.is_some_and(|s| s != "closed"))
+    Ok(state.is_some_and(|s| s != SpaceState::Closed))
 }
 
 type Planned = (Option<Firing>, Option<Target>);
@@ -273,7 +274,7 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
         .inner_join(spaces::table)
         .filter(memberships::user_id.eq(user))
         .filter(memberships::left_at.is_null())
-        .filter(spaces::state.ne("closed"))
+        .filter(spaces::state.ne(SpaceState::Closed))
         .select(memberships::space_id)
         .load(conn)?;
     let (template, mail_kind, data) = match row.kind {

@@ -4,18 +4,19 @@
 
 use crate::DbConnection;
 use crate::error::StoreResult;
-use crate::rows::{stored_enum, stored_json, stored_time, stored_zone, utc};
+use crate::rows::{stored_json, stored_time, stored_zone, utc};
 use crate::schema::{commitments, reminders, talks, users};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use kept_core::check_in::CheckInTimes;
+use kept_core::commitment::CommitmentState;
 use kept_core::ids::ReminderId;
 use kept_core::mail::MailPreferences;
 use kept_core::reminder::{self, Firing, ReminderKind};
 use kept_core::schedule::{Recurrence, Schedule};
 use kept_core::talk::{Cadence, TalkState};
-use kept_core::{SpaceId, UserId, name_of};
+use kept_core::{SpaceId, UserId};
 
 /// Lead times, from `[scheduler]` in the config.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ fn put(
     let lead_minutes = i32::try_from(lead.num_minutes()).unwrap_or(0);
     diesel::delete(
         reminders::table
-            .filter(reminders::kind.eq(name_of(kind)))
+            .filter(reminders::kind.eq(kind))
             .filter(reminders::subject_id.eq(subject))
             .filter(reminders::lead_minutes.eq(lead_minutes)),
     )
@@ -57,7 +58,7 @@ fn put(
         diesel::insert_into(reminders::table)
             .values((
                 reminders::id.eq(ReminderId::new_at(now)),
-                reminders::kind.eq(name_of(kind)),
+                reminders::kind.eq(kind),
                 reminders::user_id.eq(user),
                 reminders::space_id.eq(space),
                 reminders::subject_id.eq(subject),
@@ -81,7 +82,7 @@ pub(super) struct TalkTimes {
 
 impl TalkTimes {
     pub(super) fn load(conn: &mut DbConnection, talk: &str) -> StoreResult<Option<Self>> {
-        let row: Option<(SpaceId, String, String, NaiveDateTime, String)> = talks::table
+        let row: Option<(SpaceId, TalkState, Cadence, NaiveDateTime, String)> = talks::table
             .find(talk)
             .select((
                 talks::space_id,
@@ -95,9 +96,9 @@ impl TalkTimes {
         row.map(|(space, state, cadence, first, zone)| {
             Ok(TalkTimes {
                 space,
-                accepted: stored_enum::<TalkState>("talk state", &state)? == TalkState::Accepted,
+                accepted: state == TalkState::Accepted,
                 first: utc(first),
-                cadence: stored_enum("cadence", &cadence)?,
+                cadence,
                 zone: stored_zone(&zone)?,
             })
         })
@@ -122,7 +123,7 @@ pub(super) struct CommitmentTimes {
 
 impl CommitmentTimes {
     pub(super) fn load(conn: &mut DbConnection, commitment: &str) -> StoreResult<Option<Self>> {
-        let row: Option<(SpaceId, UserId, String, String, String)> = commitments::table
+        let row: Option<(SpaceId, UserId, CommitmentState, String, String)> = commitments::table
             .find(commitment)
             .select((
                 commitments::space_id,
@@ -135,7 +136,7 @@ impl CommitmentTimes {
             .optional()?;
         row.map(|(space, committer, state, schedule, zone)| {
             // A retired commitment reminds of nothing; an active one's schedule must be readable.
-            let schedule = if state == "active" {
+            let schedule = if state == CommitmentState::Active {
                 Some(Schedule {
                     recurrence: stored_json::<Recurrence>("schedule", &schedule)?,
                     zone: stored_zone(&zone)?,
