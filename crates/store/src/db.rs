@@ -30,8 +30,10 @@ impl std::fmt::Debug for DbConnection {
     }
 }
 
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+/// The migrations, one SQL for both backends: written in what SQLite and PostgreSQL read alike,
+/// and checked to build the same schema on both. A migration that had to differ would get its
+/// own folder per backend for that step alone.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -204,26 +206,18 @@ pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool>
     })
 }
 
-fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {
-    match conn {
-        DbConnection::Postgres(_) => POSTGRES_MIGRATIONS,
-        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
-    }
-}
-
 /// Any fixed number, the same in every instance: the key of the migration lock.
 const MIGRATION_LOCK: i64 = 0x006b_6570_746d_6967; // "keptmig"
 
 /// Applies every pending migration; returns how many ran. On PostgreSQL several instances may
 /// start at once, so they take turns under an advisory lock (SQLite serves one instance).
 pub fn run_migrations(conn: &mut DbConnection) -> StoreResult<usize> {
-    let migrations = migrations_for(conn);
     let postgres = matches!(conn, DbConnection::Postgres(_));
     if postgres {
         conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
     }
     let outcome = conn
-        .run_pending_migrations(migrations)
+        .run_pending_migrations(MIGRATIONS)
         .map(|done| done.len())
         .map_err(|e| StoreError::Internal(format!("migrations failed: {e}")));
     if postgres {
@@ -234,8 +228,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> StoreResult<usize> {
 
 /// True when the database has every migration this build knows.
 pub fn migrations_current(conn: &mut DbConnection) -> StoreResult<bool> {
-    let migrations = migrations_for(conn);
-    conn.has_pending_migration(migrations)
+    conn.has_pending_migration(MIGRATIONS)
         .map(|pending| !pending)
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }

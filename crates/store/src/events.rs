@@ -101,12 +101,7 @@ pub(crate) fn append_event(
 /// Rings `space`'s doorbell on every instance once the transaction commits, on PostgreSQL
 /// through NOTIFY (delivered only on commit; ids only, listeners read the log).
 fn announce(conn: &mut DbConnection, space: SpaceId, seq: i64) -> StoreResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(EVENTS_CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(format!("{space}:{seq}"))
-            .execute(pg)?;
-    }
+    crate::dialect::notify(conn, EVENTS_CHANNEL, &format!("{space}:{seq}"))?;
     crate::published::record(space, seq);
     Ok(())
 }

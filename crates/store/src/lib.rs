@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod check_ins;
 pub mod commitments;
 pub mod db;
+mod dialect;
 pub mod error;
 pub mod events;
 pub mod live;

@@ -3,6 +3,7 @@
 //! Whether a person gets a mail at all (verified address, preferences) and when (quiet hours) is
 //! decided at writing time, from core's rules.
 
+use crate::dialect::{insert_unless_taken, load_claimed};
 use crate::error::StoreResult;
 use crate::rows::{stored_json, stored_time, stored_zone};
 use crate::schema::{deliveries, memberships, users};
@@ -119,18 +120,7 @@ pub(crate) fn enqueue(
         deliveries::created_at.eq(stored_time(now)),
     );
     // The same mail written twice (a retried command, two instances) is one row.
-    let written = match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(deliveries::table)
-            .values(row)
-            .on_conflict(deliveries::dedupe_key)
-            .do_nothing()
-            .execute(pg)?,
-        DbConnection::Sqlite(sqlite) => diesel::insert_into(deliveries::table)
-            .values(row)
-            .on_conflict(deliveries::dedupe_key)
-            .do_nothing()
-            .execute(sqlite)?,
-    };
+    let written = insert_unless_taken!(conn, deliveries::table, row, deliveries::dedupe_key)?;
     Ok(written == 1)
 }
 
@@ -279,12 +269,7 @@ impl Store {
                 .order(deliveries::next_attempt_at)
                 .limit(limit)
                 .select(deliveries::id);
-            // PostgreSQL: instances skip each other's rows instead of queueing on them.
-            // SQLite: the write transaction already holds the only write lock.
-            let ids: Vec<String> = match conn {
-                DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
-                DbConnection::Sqlite(sqlite) => due.load(sqlite)?,
-            };
+            let ids: Vec<String> = load_claimed!(conn, due)?;
             if ids.is_empty() {
                 return Ok(Vec::new());
             }

@@ -7,7 +7,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: failing loudly is the point
 
-use crate::db::{DatabaseUrl, POSTGRES_MIGRATIONS, run_migrations};
+use crate::db::{DatabaseUrl, MIGRATIONS, run_migrations};
 use crate::{DbConnection, secret_digest};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -126,7 +126,7 @@ fn with_database(url: &str, database: &str) -> String {
 /// changed migration gets a new template instead of a stale one.
 fn ensure_template(admin_url: &str) -> String {
     let mut fingerprint = String::new();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/postgres");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
     let mut files: Vec<_> = walk(std::path::Path::new(dir));
     files.sort();
     for file in files {
@@ -160,11 +160,7 @@ fn ensure_template(admin_url: &str) -> String {
                     .expect("connect template"),
             );
             run_migrations(&mut conn).expect("migrate template");
-            assert!(
-                !conn
-                    .has_pending_migration(POSTGRES_MIGRATIONS)
-                    .expect("pending")
-            );
+            assert!(!conn.has_pending_migration(MIGRATIONS).expect("pending"));
         }
         admin
             .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))

@@ -4,6 +4,7 @@
 
 use super::schedule::{CommitmentTimes, PersonTimes, ReminderSettings, TalkTimes};
 use super::weekly::weekly_summary;
+use crate::dialect::load_claimed;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::outbox::{Mail, To, enqueue};
@@ -64,11 +65,8 @@ impl Store {
                     reminders::next_fire_at,
                 ));
             type Row = (String, ReminderKind, Option<UserId>, String, i32, NaiveDateTime);
-            // PostgreSQL: other instances skip the rows this one holds, and take the next ones.
-            let rows: Vec<Row> = match conn {
-                DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
-                DbConnection::Sqlite(sqlite) => due.load(sqlite)?,
-            };
+            // Several instances share the due rows; none fires one twice.
+            let rows: Vec<Row> = load_claimed!(conn, due)?;
             let mut report = FiringReport::default();
             for (id, kind, user, subject, lead, fire_at) in rows {
                 report.due += 1;

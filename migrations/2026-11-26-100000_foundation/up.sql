@@ -1,5 +1,6 @@
 -- Accounts, sessions, spaces, invites and the append-only event log.
--- Ids are UUIDv7 text; times are UTC; JSON is text. Keep in step with migrations/sqlite.
+-- Ids are UUIDv7 text; times are UTC; JSON is text. One SQL for SQLite and PostgreSQL: only
+-- what both read the same (the store test `both_backends_build_the_same_schema` checks it).
 
 CREATE TABLE users (
     id                TEXT PRIMARY KEY NOT NULL,

@@ -1,0 +1,54 @@
+//! The SQL that differs between SQLite and PostgreSQL, in one place; every other module writes
+//! the same query for both. Three things differ:
+//! - claiming queue rows: PostgreSQL locks them and skips rows another instance holds
+//!   (`FOR UPDATE SKIP LOCKED`), so instances share a queue without queueing on each other;
+//!   SQLite needs nothing, as its write transaction already holds the only write lock;
+//! - "insert unless the key is taken" (`ON CONFLICT … DO NOTHING`), spelt alike but typed per
+//!   backend in diesel;
+//! - the cross-instance doorbell: `pg_notify` on PostgreSQL, nothing on SQLite (one instance).
+
+use crate::DbConnection;
+use crate::error::StoreResult;
+use diesel::RunQueryDsl;
+
+/// Loads the rows of `$query` (a `SELECT` on one table) claimed for this transaction.
+macro_rules! load_claimed {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::DbConnection::Postgres(pg) => $query.for_update().skip_locked().load(pg),
+            $crate::DbConnection::Sqlite(sqlite) => $query.load(sqlite),
+        }
+    };
+}
+
+/// Inserts `$row` into `$table` unless a row with the same `$key` exists; how many it wrote.
+macro_rules! insert_unless_taken {
+    ($conn:expr, $table:expr, $row:expr, $key:expr) => {
+        match $conn {
+            $crate::DbConnection::Postgres(pg) => diesel::insert_into($table)
+                .values($row)
+                .on_conflict($key)
+                .do_nothing()
+                .execute(pg),
+            $crate::DbConnection::Sqlite(sqlite) => diesel::insert_into($table)
+                .values($row)
+                .on_conflict($key)
+                .do_nothing()
+                .execute(sqlite),
+        }
+    };
+}
+
+pub(crate) use {insert_unless_taken, load_claimed};
+
+/// Sends `payload` on `channel` to every instance listening, once the transaction commits
+/// (PostgreSQL delivers notifications on commit only); nothing on SQLite.
+pub(crate) fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> StoreResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(channel)
+            .bind::<diesel::sql_types::Text, _>(payload)
+            .execute(pg)?;
+    }
+    Ok(())
+}

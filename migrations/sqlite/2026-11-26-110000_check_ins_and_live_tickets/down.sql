@@ -1,2 +1,0 @@
-DROP TABLE live_tickets;
-DROP TABLE check_ins;

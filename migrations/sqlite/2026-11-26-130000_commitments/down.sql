@@ -1,2 +1,0 @@
-DROP TABLE commitment_occurrences;
-DROP TABLE commitments;

@@ -1,1 +1,0 @@
-ALTER TABLE users DROP COLUMN check_in_times;

@@ -1,2 +1,0 @@
-DROP TABLE talk_occurrences;
-DROP TABLE talks;
