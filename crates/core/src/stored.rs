@@ -13,12 +13,7 @@ macro_rules! stored_as_text {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                                            diesel::sql_types::Text,
-                                            DB,
-                                        >>::from_sql(bytes)?;
-                text.parse()
-                    .map_err(|_| format!("unreadable {} {text:?}", stringify!($name)).into())
+                $crate::stored::read_text::<Self, DB>(bytes, stringify!($name))
             }
         }
 
@@ -46,3 +41,19 @@ macro_rules! stored_as_text {
 }
 
 pub(crate) use stored_as_text;
+
+/// Reads a text column and parses it as `T`; text that does not parse is an error naming `what`.
+pub(crate) fn read_text<T, DB>(
+    bytes: DB::RawValue<'_>,
+    what: &str,
+) -> diesel::deserialize::Result<T>
+where
+    T: std::str::FromStr,
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    let text =
+        <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+    text.parse()
+        .map_err(|_| format!("unreadable {what} {text:?}").into())
+}
