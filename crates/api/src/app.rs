@@ -180,6 +180,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(web_app.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(web::PathConfig::default().error_handler(crate::handler::path_not_found))
                 .app_data(BodyLimit(body_limit))
                 .wrap_fn(|req, srv| {
                     let request_id = uuid::Uuid::new_v4().simple().to_string();

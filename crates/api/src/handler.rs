@@ -1,6 +1,7 @@
 //! What every handler shares: running a store call on the blocking pool, reading the query
-//! string and path ids, page sizes, the rate-limit door, and the JSON of a created item with its
-//! writing hints.
+//! string, page sizes, the rate-limit door, and the JSON of a created item with its writing
+//! hints. Path ids are typed in the handlers' signatures (`web::Path<(SpaceId, NoteId)>`); a
+//! malformed one is answered by [`path_not_found`].
 
 use crate::error::{ApiError, ApiResult};
 use crate::rate_limit::Door;
@@ -92,8 +93,9 @@ pub(crate) fn page_limit(raw: Option<i64>, default: i64, max: i64) -> ApiResult<
     }
 }
 
-/// A path segment that should be a typed id. A malformed id names nothing: 404, like any id
-/// the caller may not see.
-pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
-    raw.parse().map_err(|_| ApiError::not_found())
+/// A path segment that does not parse as its typed id names nothing: 404, like an id the caller
+/// may not see (the store's answer for another space's ids), so neither reveals anything.
+pub fn path_not_found(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(%error, "malformed id in the path");
+    ApiError::not_found().into()
 }

@@ -8,7 +8,7 @@ mod session;
 use crate::auth::random_secret;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, blocking_mapped, path_id, query};
+use crate::handler::{blocking, blocking_mapped, query};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -59,9 +59,9 @@ pub fn routes(api: &mut Api<'_>) {
 async fn issue_ticket(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let ticket = random_secret(TICKET_BYTES)?;
     let digest = secret_digest(&ticket);
     let ttl = Duration::seconds(state.config.live.ticket_ttl_secs);
@@ -100,9 +100,9 @@ async fn open(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let query: OpenQuery = query(&req)?;
     let after = query.after.unwrap_or(0);
     if after < 0 {

@@ -2,7 +2,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, page_limit, path_id, query, with_hints};
+use crate::handler::{blocking, page_limit, query, with_hints};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -75,10 +75,10 @@ struct ListQuery {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let check_in = NewCheckIn::parse(&body.0.text, body.0.mood)?;
     let store = state.store.clone();
     let created = blocking(move || store.create_check_in(caller.user, space, check_in)).await?;
@@ -89,9 +89,9 @@ async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let query: ListQuery = query(&req)?;
     let before = query
         .before
@@ -107,10 +107,9 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, CheckInId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let (space, id): (SpaceId, CheckInId) = (path_id(&space)?, path_id(&id)?);
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.check_in(caller.user, space, id)).await?))
 }
@@ -119,10 +118,9 @@ async fn get(
 async fn redact(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, CheckInId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let (space, id): (SpaceId, CheckInId) = (path_id(&space)?, path_id(&id)?);
     let store = state.store.clone();
     blocking(move || store.redact_check_in(caller.user, space, id)).await?;
     Ok(HttpResponse::NoContent().finish())

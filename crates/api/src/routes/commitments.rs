@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, path_id, with_hints};
+use crate::handler::{blocking, with_hints};
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -179,30 +179,16 @@ struct CommitmentDetail {
     occurrences: Vec<OccurrenceView>,
 }
 
-type OnePath = web::Path<(String, String)>;
-type OccurrencePath = web::Path<(String, String, String)>;
-
-fn one_ids(path: OnePath) -> ApiResult<(SpaceId, CommitmentId)> {
-    let (space, id) = path.into_inner();
-    Ok((path_id(&space)?, path_id(&id)?))
-}
-
-fn occurrence_ids(path: OccurrencePath) -> ApiResult<(SpaceId, CommitmentId, OccurrenceId)> {
-    let (space, commitment, occurrence) = path.into_inner();
-    Ok((
-        path_id(&space)?,
-        path_id(&commitment)?,
-        path_id(&occurrence)?,
-    ))
-}
+type OnePath = web::Path<(SpaceId, CommitmentId)>;
+type OccurrencePath = web::Path<(SpaceId, CommitmentId, OccurrenceId)>;
 
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let body = body.0;
     let mut invalid = Invalid::default();
     let text = invalid.check("text", CommitmentText::parse(&body.text));
@@ -239,16 +225,16 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let store = state.store.clone();
     let items = blocking(move || store.commitments(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
-    let (space, id) = one_ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     let (commitment, occurrences) =
         blocking(move || store.commitment(caller.user, space, id)).await?;
@@ -264,7 +250,7 @@ async fn renegotiate(
     path: OnePath,
     body: Json<TermsBody>,
 ) -> ApiResult<HttpResponse> {
-    let (space, id) = one_ids(path)?;
+    let (space, id) = path.into_inner();
     let body = body.0;
     let mut invalid = Invalid::default();
     let text = body
@@ -297,7 +283,7 @@ async fn retire(
     caller: Caller,
     path: OnePath,
 ) -> ApiResult<HttpResponse> {
-    let (space, id) = one_ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok()
         .json(blocking(move || store.retire_commitment(caller.user, space, id)).await?))
@@ -309,7 +295,7 @@ async fn change(
     path: OccurrencePath,
     change: OccurrenceChange,
 ) -> ApiResult<HttpResponse> {
-    let (space, commitment, occurrence) = occurrence_ids(path)?;
+    let (space, commitment, occurrence) = path.into_inner();
     let store = state.store.clone();
     let changed = blocking(move || {
         store.change_occurrence(caller.user, space, commitment, occurrence, change)

@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::ApiResult;
-use crate::handler::{blocking, path_id};
+use crate::handler::blocking;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
@@ -59,9 +59,9 @@ struct ExportedCommitment {
 async fn export(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let store = state.store.clone();
     let now = state.clock.now();
     let document = blocking(move || {

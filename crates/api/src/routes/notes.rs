@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::ApiResult;
-use crate::handler::{blocking, path_id, query, with_hints};
+use crate::handler::{blocking, query, with_hints};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -80,10 +80,10 @@ struct ListQuery {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let body = body.0;
     let mut invalid = Invalid::default();
     let text = invalid.check("text", NoteText::parse(&body.text));
@@ -121,9 +121,9 @@ async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let kind = query::<ListQuery>(&req)?.kind;
     let store = state.store.clone();
     let items = blocking(move || store.notes(caller.user, space, kind)).await?;
@@ -133,10 +133,9 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, NoteId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let (space, id): (SpaceId, NoteId) = (path_id(&space)?, path_id(&id)?);
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.note(caller.user, space, id)).await?))
 }
@@ -145,10 +144,9 @@ async fn get(
 async fn redact(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, NoteId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let (space, id): (SpaceId, NoteId) = (path_id(&space)?, path_id(&id)?);
     let store = state.store.clone();
     blocking(move || store.redact_note(caller.user, space, id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, path_id, query, with_hints};
+use crate::handler::{blocking, query, with_hints};
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -107,12 +107,7 @@ struct ListQuery {
     state: Option<RequestState>,
 }
 
-type ItemPath = web::Path<(String, String)>;
-
-fn ids(path: ItemPath) -> ApiResult<(SpaceId, RequestId)> {
-    let (space, id) = path.into_inner();
-    Ok((path_id(&space)?, path_id(&id)?))
-}
+type ItemPath = web::Path<(SpaceId, RequestId)>;
 
 fn text(field: &str, raw: &str) -> ApiResult<RequestText> {
     RequestText::parse(raw).map_err(|message| ApiError::invalid_field(field, message))
@@ -121,10 +116,10 @@ fn text(field: &str, raw: &str) -> ApiResult<RequestText> {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let text = text("text", &body.0.text)?;
     let store = state.store.clone();
     let created = blocking(move || store.create_request(caller.user, space, text)).await?;
@@ -135,9 +130,9 @@ async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let filter = query::<ListQuery>(&req)?.state;
     let store = state.store.clone();
     let items = blocking(move || store.requests(caller.user, space, filter)).await?;
@@ -149,7 +144,7 @@ async fn get(
     caller: Caller,
     path: ItemPath,
 ) -> ApiResult<HttpResponse> {
-    let (space, id) = ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.request(caller.user, space, id)).await?))
 }
@@ -160,7 +155,7 @@ async fn change(
     path: ItemPath,
     change: RequestChange,
 ) -> ApiResult<RequestView> {
-    let (space, id) = ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     blocking(move || store.change_request(caller.user, space, id, change)).await
 }

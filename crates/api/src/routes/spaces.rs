@@ -5,7 +5,7 @@ use super::accounts::expired_cookie;
 use crate::auth::random_secret;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{admit, blocking, blocking_mapped, page_limit, path_id, query};
+use crate::handler::{admit, blocking, blocking_mapped, page_limit, query};
 use crate::help::HelpResource;
 use crate::json::Json;
 use crate::openapi::{Api, Op};
@@ -173,9 +173,9 @@ async fn list_spaces(state: web::Data<AppState>, caller: Caller) -> ApiResult<Ht
 async fn get_space(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.space(caller.user, space)).await?))
 }
@@ -183,10 +183,10 @@ async fn get_space(
 async fn create_invite(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<InviteBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let email = body
         .0
         .email
@@ -212,10 +212,9 @@ async fn create_invite(
 async fn revoke_invite(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, String)>,
 ) -> ApiResult<HttpResponse> {
     let (space, code) = path.into_inner();
-    let space: SpaceId = path_id(&space)?;
     let digest = secret_digest(&code);
     let store = state.store.clone();
     blocking(move || store.revoke_invite(caller.user, space, &digest)).await?;
@@ -249,10 +248,10 @@ async fn accept_invite(
 async fn leave(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<LeaveBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let mode = body.0.mode;
     let store = state.store.clone();
     blocking(move || store.leave_space(caller.user, space, mode)).await?;
@@ -275,9 +274,9 @@ async fn events(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let query: EventsQuery = query(&req)?;
     let after = query.after.unwrap_or(0);
     if after < 0 {

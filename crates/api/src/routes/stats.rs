@@ -3,7 +3,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, path_id, query};
+use crate::handler::{blocking, query};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,9 +38,9 @@ async fn stats(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let weeks = query::<StatsQuery>(&req)?.weeks.unwrap_or(DEFAULT_WEEKS);
     if !(1..=MAX_WEEKS).contains(&weeks) {
         return Err(ApiError::invalid_field(

@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, path_id};
+use crate::handler::blocking;
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -148,12 +148,7 @@ struct MarkBody {
     notes: Option<String>,
 }
 
-type OnePath = web::Path<(String, String)>;
-
-fn ids(path: OnePath) -> ApiResult<(SpaceId, TalkId)> {
-    let (space, id) = path.into_inner();
-    Ok((path_id(&space)?, path_id(&id)?))
-}
+type OnePath = web::Path<(SpaceId, TalkId)>;
 
 async fn template(_caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "items": AGENDA_TEMPLATE }))
@@ -162,10 +157,10 @@ async fn template(_caller: Caller) -> HttpResponse {
 async fn propose(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<ProposeBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let body = body.0;
     let mut invalid = Invalid::default();
     let title = invalid.check("title", TalkTitle::parse(&body.title));
@@ -208,16 +203,16 @@ async fn propose(
 async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let store = state.store.clone();
     let items = blocking(move || store.talks(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
-    let (space, id) = ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.talk(caller.user, space, id)).await?))
 }
@@ -228,7 +223,7 @@ async fn change(
     path: OnePath,
     change: TalkChange,
 ) -> ApiResult<HttpResponse> {
-    let (space, id) = ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok()
         .json(blocking(move || store.change_talk(caller.user, space, id, change)).await?))

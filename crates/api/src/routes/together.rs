@@ -2,7 +2,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, path_id};
+use crate::handler::blocking;
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -87,10 +87,10 @@ struct PlanBody {
 async fn rate(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<RateBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let RateBody {
         score,
         note,
@@ -110,9 +110,9 @@ async fn rate(
 async fn ratings(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let store = state.store.clone();
     let items = blocking(move || store.trust_ratings(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
@@ -121,10 +121,10 @@ async fn ratings(
 async fn plan(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     body: Json<PlanBody>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let title = ActivityTitle::parse(&body.0.title)
         .map_err(|message| ApiError::invalid_field("title", message))?;
     let starts_at = body.0.starts_at;
@@ -137,25 +137,20 @@ async fn plan(
 async fn list_activities(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
-    let space: SpaceId = path_id(&path)?;
+    let space = path.into_inner();
     let store = state.store.clone();
     let items = blocking(move || store.activities(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
-fn activity_ids(path: web::Path<(String, String)>) -> ApiResult<(SpaceId, ActivityId)> {
-    let (space, id) = path.into_inner();
-    Ok((path_id(&space)?, path_id(&id)?))
-}
-
 async fn get_activity(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, ActivityId)>,
 ) -> ApiResult<HttpResponse> {
-    let (space, id) = activity_ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok().json(blocking(move || store.activity(caller.user, space, id)).await?))
 }
@@ -163,9 +158,9 @@ async fn get_activity(
 async fn done(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(SpaceId, ActivityId)>,
 ) -> ApiResult<HttpResponse> {
-    let (space, id) = activity_ids(path)?;
+    let (space, id) = path.into_inner();
     let store = state.store.clone();
     Ok(HttpResponse::Ok()
         .json(blocking(move || store.activity_done(caller.user, space, id)).await?))
