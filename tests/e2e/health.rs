@@ -51,7 +51,7 @@ mod postgres_outage {
 
     /// Found by an outside test: while the database was unreachable every request waited the
     /// whole connect timeout before its 503. Once the pool knows, the answer comes at once.
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unreachable_database_is_a_503_at_once_and_the_service_recovers() {
         // A connect timeout far longer than any answer below may take: a request that waited
         // for it would fail the client's own (much shorter) timeout.

@@ -355,7 +355,7 @@ mod postgres_instances {
     use diesel::connection::SimpleConnection;
     use diesel::{Connection, PgConnection};
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_partner_on_another_instance_receives_every_event_in_order_across_a_listener_loss() {
         let Some(first) = spawn_app(Flavor::Postgres).await else {
             return;

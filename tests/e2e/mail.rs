@@ -445,6 +445,7 @@ async fn mail_survives_an_smtp_outage(flavor: Flavor) {
     assert_eq!((counts.sent, counts.pending, counts.failed), (3, 0, 0));
 
     // A server that stays down: after the last attempt the mail is marked failed, not retried.
+    app.leaves_mail_behind();
     sink.stop();
     app.register("dee@example.org", "Dee").await;
     for _ in 0..6 {

@@ -237,7 +237,7 @@ on_both_databases!(
 
 /// Two instances on one PostgreSQL database, 2,000 check-in reminders due in the same minute:
 /// each is mailed exactly once (counted at the SMTP server) and logged once.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_fire_2000_reminders_exactly_once() {
     use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
     const PEOPLE: usize = 2_000;

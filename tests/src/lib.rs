@@ -16,16 +16,18 @@ use kept_store::test_db::TestDb;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-/// Generates one `#[tokio::test]` per database for each named `async fn(Flavor)`.
+/// Generates one `#[tokio::test]` per database for each named `async fn(Flavor)`, on a runtime
+/// with worker threads: the app's background tasks go on while a test (or its drop check) waits.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
-            $( #[tokio::test] async fn $test() { super::$test($crate::Flavor::Sqlite).await } )*
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $test() { super::$test($crate::Flavor::Sqlite).await } )*
         }
         mod postgres {
-            $( #[tokio::test] async fn $test() { super::$test($crate::Flavor::Postgres).await } )*
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $test() { super::$test($crate::Flavor::Postgres).await } )*
         }
     };
 }
@@ -43,12 +45,57 @@ pub struct TestApp {
     settings: Vec<(String, String)>,
     _data_dir: tempfile::TempDir,
     db: Arc<TestDb>,
+    /// Set by a test that leaves mail behind on purpose (see [`TestApp::leaves_mail_behind`]).
+    mail_left_behind: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if !std::thread::panicking() && !self.mail_left_behind.load(Ordering::Relaxed) {
+            self.assert_no_mail_left_behind();
+        }
         // The stop command is sent at once; awaiting its completion is not needed.
         drop(self.shutdown.server_stop_now());
+    }
+}
+
+impl TestApp {
+    /// For a test that ends with mail still owed on purpose (a mail server left down, a mail
+    /// that cannot be sent): the check on drop is skipped.
+    pub fn leaves_mail_behind(&self) {
+        self.mail_left_behind.store(true, Ordering::Relaxed);
+    }
+
+    /// Every mail that is due has gone out and none was given up on: a story that wrote mail
+    /// nobody sent would otherwise pass. The outbox worker runs every 25 ms; it gets a few
+    /// seconds to catch up.
+    fn assert_no_mail_left_behind(&self) {
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            // The outbox worker is a task on this runtime: let it run while this thread waits.
+            tokio::task::block_in_place(|| self.wait_for_the_outbox());
+        } else {
+            // Waiting here would stop the worker itself: only what was given up on is checked.
+            let backlog = self.store.outbox_backlog().expect("read the outbox");
+            assert_eq!(backlog.failed, 0, "mail was given up on: {backlog:?}");
+        }
+    }
+
+    fn wait_for_the_outbox(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let backlog = self.store.outbox_backlog().expect("read the outbox");
+            assert_eq!(backlog.failed, 0, "mail was given up on: {backlog:?}");
+            if backlog.due == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "mail was left unsent at the end of the test: {backlog:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
     }
 }
 
@@ -137,6 +184,8 @@ fn boot(
             data_dir.path().join("outbox").display().to_string(),
         ),
         ("KEPT__LOG__FILTER", "warn".to_owned()),
+        // Mail goes out promptly, so that the check on drop finds nothing owed.
+        ("KEPT__MAIL__POLL_MILLIS", "25".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -163,6 +212,7 @@ fn boot(
         settings,
         _data_dir: data_dir,
         db,
+        mail_left_behind: std::sync::atomic::AtomicBool::new(false),
     }
 }
 

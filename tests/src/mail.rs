@@ -1,9 +1,12 @@
 //! A real SMTP server on loopback for the tests: Python's aiosmtpd, started per test on its own
 //! port, storing what it receives in a maildir that the test reads back and parses. It can be
 //! stopped and started again on the same port, as a mail server that goes down for a while.
+//!
+//! The server binds port 0 itself and says which port it got, so no other process can take the
+//! port between its choice and its use.
 
 use mail_parser::MessageParser;
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -56,6 +59,23 @@ impl ReceivedMail {
     }
 }
 
+/// aiosmtpd's Mailbox handler on `127.0.0.1:<argv[1]>` (0: any free port), writing to the
+/// maildir `argv[2]`; prints the port it listens on once it accepts connections.
+const SERVER: &str = r#"
+import asyncio, sys
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP
+
+async def main():
+    handler = Mailbox(sys.argv[2])
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(handler), "127.0.0.1", int(sys.argv[1]))
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"#;
+
 /// The SMTP server; killed when dropped.
 #[derive(Debug)]
 pub struct SmtpSink {
@@ -67,12 +87,8 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a server on a free loopback port and waits until it accepts connections.
     pub fn start() -> SmtpSink {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let mut sink = SmtpSink {
-            port,
+            port: 0,
             maildir: tempfile::tempdir().expect("maildir"),
             child: None,
         };
@@ -92,15 +108,15 @@ impl SmtpSink {
         }
     }
 
-    /// Starts the server (again) on the same port and maildir.
+    /// Starts the server (again): on a port of its choosing the first time, then on the same
+    /// port and maildir.
     pub fn resume(&mut self) {
-        let child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        let mut child = Command::new(python())
+            .args(["-c", SERVER])
+            .arg(self.port.to_string())
             // aiosmtpd creates the maildir itself, but only where nothing exists yet.
             .arg(self.maildir.path().join("maildir"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
@@ -110,22 +126,27 @@ impl SmtpSink {
                     python()
                 )
             });
-        self.child = Some(child);
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!(
-                    "the test SMTP server exited ({status}); is aiosmtpd installed for {}? \
-                     `python3 -m pip install aiosmtpd`",
-                    python()
-                );
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "the test SMTP server did not start"
+        // The first line is the port, written once the server listens; nothing (end of file)
+        // means it exited. A server that hangs before listening is killed by the timeout.
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(15)).unwrap_or_default();
+        let Ok(port) = line.trim().parse::<u16>() else {
+            let _ = child.kill();
+            let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+            panic!(
+                "the test SMTP server did not start ({status}); is aiosmtpd installed for {}? \
+                 `python3 -m pip install aiosmtpd`",
+                python()
             );
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        };
+        self.port = port;
+        self.child = Some(child);
     }
 
     /// Everything received so far, oldest first.

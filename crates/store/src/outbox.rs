@@ -253,7 +253,34 @@ pub struct OutboxCounts {
     pub cancelled: i64,
 }
 
+/// Mail the outbox still owes: due now and not sent, or given up on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Pending deliveries whose next attempt is due (not those held for quiet hours).
+    pub due: i64,
+    /// Deliveries given up on (a permanent error, or out of attempts).
+    pub failed: i64,
+}
+
 impl Store {
+    /// What the outbox still owes at this moment (for operators, and for tests that check no
+    /// mail was left behind).
+    pub fn outbox_backlog(&self) -> StoreResult<Backlog> {
+        let now = self.now();
+        self.read(|conn| {
+            let due = deliveries::table
+                .filter(deliveries::status.eq("pending"))
+                .filter(deliveries::next_attempt_at.le(stored_time(now)))
+                .count()
+                .get_result(conn)?;
+            let failed = deliveries::table
+                .filter(deliveries::status.eq("failed"))
+                .count()
+                .get_result(conn)?;
+            Ok(Backlog { due, failed })
+        })
+    }
+
     /// Claims up to `limit` due deliveries for `lease`: they are not due again until then, so a
     /// crashed sender's mail comes back, and two workers never hold the same row at once.
     pub fn claim_deliveries(
