@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 async fn register_login_and_edit_the_profile(flavor: Flavor) {
@@ -13,23 +13,17 @@ async fn register_login_and_edit_the_profile(flavor: Flavor) {
     assert_eq!(ada.email, "ada@example.org", "emails are normalised");
 
     let duplicate = json!({"email": "ADA@example.org", "password": "another password", "display_name": "A", "time_zone": "UTC"});
-    let response = app
-        .call(Method::POST, "/api/v1/auth/register", None, Some(duplicate))
-        .await;
+    let response = app.register_with(duplicate).await;
     expect_problem(response, StatusCode::CONFLICT, "email_taken").await;
 
     let tokens = expect_json(app.login("ada@EXAMPLE.org").await, StatusCode::OK).await;
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 900);
     let wrong = json!({"email": "ada@example.org", "password": "wrong password"});
-    let response = app
-        .call(Method::POST, "/api/v1/auth/login", None, Some(wrong))
-        .await;
+    let response = app.login_with(wrong).await;
     expect_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     let unknown = json!({"email": "nobody@example.org", "password": "wrong password"});
-    let response = app
-        .call(Method::POST, "/api/v1/auth/login", None, Some(unknown))
-        .await;
+    let response = app.login_with(unknown).await;
     expect_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
 
     let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
@@ -41,18 +35,14 @@ async fn register_login_and_edit_the_profile(flavor: Flavor) {
     assert!(me.get("password_hash").is_none());
 
     let patch = json!({"display_name": "Ada L.", "time_zone": "America/New_York"});
-    let response = app
-        .call(Method::PATCH, "/api/v1/me", Some(&ada.access), Some(patch))
-        .await;
+    let response = app.patch_me(&ada.access, patch).await;
     let me = expect_json(response, StatusCode::OK).await;
     assert_eq!(
         (me["display_name"].as_str(), me["time_zone"].as_str()),
         (Some("Ada L."), Some("America/New_York"))
     );
     let bad = json!({"time_zone": "Mars/Olympus", "display_name": ""});
-    let response = app
-        .call(Method::PATCH, "/api/v1/me", Some(&ada.access), Some(bad))
-        .await;
+    let response = app.patch_me(&ada.access, bad).await;
     let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
     let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
@@ -70,12 +60,7 @@ async fn check_in_times_are_part_of_the_profile(flavor: Flavor) {
     let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
     assert_eq!(me["check_in_times"], json!([]));
     let times = json!({"check_in_times": ["20:30:00", "08:00:00", "20:30:00"]});
-    let me = expect_json(
-        app.call(Method::PATCH, "/api/v1/me", Some(&ada.access), Some(times))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let me = expect_json(app.patch_me(&ada.access, times).await, StatusCode::OK).await;
     assert_eq!(
         me["check_in_times"],
         json!(["08:00:00", "20:30:00"]),
@@ -89,12 +74,7 @@ async fn check_in_times_are_part_of_the_profile(flavor: Flavor) {
         json!("08:00"),
     ] {
         let response = app
-            .call(
-                Method::PATCH,
-                "/api/v1/me",
-                Some(&ada.access),
-                Some(json!({"check_in_times": bad})),
-            )
+            .patch_me(&ada.access, json!({"check_in_times": bad}))
             .await;
         let problem =
             expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
@@ -119,16 +99,8 @@ async fn refresh_rotates_and_a_reused_token_revokes_its_family(flavor: Flavor) {
         return;
     };
     let ada = app.register("ada@example.org", "Ada").await;
-    let refresh = |token: &str| {
-        app.call(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": token})),
-        )
-    };
 
-    let first = expect_json(refresh(&ada.refresh).await, StatusCode::OK).await;
+    let first = expect_json(app.refresh_with(Some(&ada.refresh)).await, StatusCode::OK).await;
     let second_token = first["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(second_token, ada.refresh);
     let access = first["access_token"].as_str().unwrap().to_owned();
@@ -136,14 +108,14 @@ async fn refresh_rotates_and_a_reused_token_revokes_its_family(flavor: Flavor) {
 
     // The old token again: someone holds a copy. The whole family is revoked...
     expect_problem(
-        refresh(&ada.refresh).await,
+        app.refresh_with(Some(&ada.refresh)).await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh_token",
     )
     .await;
     // ...so the newest token and its access token stop working too.
     expect_problem(
-        refresh(&second_token).await,
+        app.refresh_with(Some(&second_token)).await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh_token",
     )
@@ -158,7 +130,8 @@ async fn refresh_rotates_and_a_reused_token_revokes_its_family(flavor: Flavor) {
     // Another device's session is a different family and is untouched.
     let other = expect_json(app.login("ada@example.org").await, StatusCode::OK).await;
     expect_json(
-        refresh(other["refresh_token"].as_str().unwrap()).await,
+        app.refresh_with(Some(other["refresh_token"].as_str().unwrap()))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -189,19 +162,12 @@ async fn refresh_works_from_the_cookie_and_expires(flavor: Flavor) {
     );
     let rotated = expect_json(response, StatusCode::OK).await;
 
-    let empty = app
-        .call(Method::POST, "/api/v1/auth/refresh", None, None)
-        .await;
+    let empty = app.refresh_with(None).await;
     expect_problem(empty, StatusCode::UNAUTHORIZED, "missing_token").await;
 
     app.clock.advance(Duration::days(31));
     let late = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": rotated["refresh_token"]})),
-        )
+        .refresh_with(Some(rotated["refresh_token"].as_str().unwrap()))
         .await;
     expect_problem(late, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
 }
@@ -226,7 +192,7 @@ async fn access_tokens_expire_after_fifteen_minutes(flavor: Flavor) {
         "invalid_token",
     )
     .await;
-    let anonymous = app.call(Method::GET, "/api/v1/me", None, None).await;
+    let anonymous = app.me(None).await;
     assert_eq!(
         anonymous
             .headers()
@@ -247,14 +213,7 @@ async fn logout_ends_one_session_and_logout_all_ends_every_one(flavor: Flavor) {
     let tablet = expect_json(app.login("ada@example.org").await, StatusCode::OK).await;
     let tablet_access = tablet["access_token"].as_str().unwrap();
 
-    let response = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/logout",
-            Some(phone_access),
-            None,
-        )
-        .await;
+    let response = app.logout(phone_access).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     expect_problem(
         app.get("/api/v1/me", phone_access).await,
@@ -264,14 +223,7 @@ async fn logout_ends_one_session_and_logout_all_ends_every_one(flavor: Flavor) {
     .await;
     expect_json(app.get("/api/v1/me", &laptop.access).await, StatusCode::OK).await;
 
-    let response = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/logout-all",
-            Some(tablet_access),
-            None,
-        )
-        .await;
+    let response = app.logout_everywhere(tablet_access).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     expect_problem(
         app.get("/api/v1/me", &laptop.access).await,
@@ -279,14 +231,7 @@ async fn logout_ends_one_session_and_logout_all_ends_every_one(flavor: Flavor) {
         "session_ended",
     )
     .await;
-    let refresh = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": laptop.refresh})),
-        )
-        .await;
+    let refresh = app.refresh_with(Some(&laptop.refresh)).await;
     expect_problem(refresh, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
     expect_json(app.login("ada@example.org").await, StatusCode::OK).await;
 }
@@ -298,24 +243,10 @@ async fn login_and_register_are_rate_limited(flavor: Flavor) {
     app.register("ada@example.org", "Ada").await;
     let wrong = json!({"email": "ada@example.org", "password": "wrong password"});
     for _ in 0..20 {
-        let response = app
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(wrong.clone()),
-            )
-            .await;
+        let response = app.login_with(wrong.clone()).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(wrong.clone()),
-        )
-        .await;
+    let response = app.login_with(wrong.clone()).await;
     assert!(response.headers().get("retry-after").is_some());
     expect_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     // Even the right password waits: the limit counts attempts, not failures.
@@ -333,9 +264,7 @@ async fn login_and_register_are_rate_limited(flavor: Flavor) {
         app.register(&format!("person{i}@example.org"), "P").await;
     }
     let body = json!({"email": "one-more@example.org", "password": "correct horse battery", "display_name": "P", "time_zone": "UTC"});
-    let response = app
-        .call(Method::POST, "/api/v1/auth/register", None, Some(body))
-        .await;
+    let response = app.register_with(body).await;
     expect_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
 

@@ -2,7 +2,7 @@
 //! the token is the key, and it can be replaced or revoked.
 
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
@@ -18,11 +18,9 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
     )
     .await;
     expect_json(
-        app.call(
-            Method::POST,
-            &s(&format!("/talks/{}/accept", talk["id"].as_str().unwrap())),
-            Some(&ben.access),
-            None,
+        app.accept_talk(
+            &ben.access,
+            &s(&format!("/talks/{}", talk["id"].as_str().unwrap())),
         )
         .await,
         StatusCode::OK,
@@ -42,13 +40,7 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
     .await;
 
     let issued = expect_json(
-        app.call(
-            Method::POST,
-            "/api/v1/me/calendar-token",
-            Some(&ada.access),
-            None,
-        )
-        .await,
+        app.issue_calendar_token(&ada.access).await,
         StatusCode::CREATED,
     )
     .await;
@@ -85,13 +77,7 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
 
     // A new token replaces the old one; revoking ends the feed.
     let renewed = expect_json(
-        app.call(
-            Method::POST,
-            "/api/v1/me/calendar-token",
-            Some(&ada.access),
-            None,
-        )
-        .await,
+        app.issue_calendar_token(&ada.access).await,
         StatusCode::CREATED,
     )
     .await;
@@ -107,14 +93,7 @@ async fn a_secret_feed_lists_talks_and_own_commitments(flavor: Flavor) {
         StatusCode::OK
     );
     assert_eq!(
-        app.call(
-            Method::DELETE,
-            "/api/v1/me/calendar-token",
-            Some(&ada.access),
-            None
-        )
-        .await
-        .status(),
+        app.revoke_calendar_token(&ada.access).await.status(),
         StatusCode::NO_CONTENT
     );
     expect_problem(

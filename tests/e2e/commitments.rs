@@ -6,7 +6,7 @@ use kept_tests::{
     Flavor, Person, TestApp, expect_json, expect_problem, on_both_databases, spawn_app,
     spawn_app_with,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn occurrence(app: &TestApp, viewer: &Person, commitment: &str, index: usize) -> Value {
@@ -14,11 +14,15 @@ async fn occurrence(app: &TestApp, viewer: &Person, commitment: &str, index: usi
     seen["occurrences"][index].clone()
 }
 
-fn path_of(commitment: &str, occurrence: &Value, verb: &str) -> String {
+fn occurrence_at(commitment: &str, occurrence: &Value) -> String {
     format!(
-        "{commitment}/occurrences/{}/{verb}",
+        "{commitment}/occurrences/{}",
         occurrence["id"].as_str().unwrap()
     )
+}
+
+fn path_of(commitment: &str, occurrence: &Value, verb: &str) -> String {
+    format!("{}/{verb}", occurrence_at(commitment, occurrence))
 }
 
 async fn a_daily_commitment_is_kept_confirmed_disputed_and_missed(flavor: Flavor) {
@@ -57,12 +61,7 @@ async fn a_daily_commitment_is_kept_confirmed_disputed_and_missed(flavor: Flavor
     // Day 1: kept, then confirmed by the partner (and only by the partner).
     let first = occurrence(&app, &ada, &commitment, 0).await;
     let response = app
-        .call(
-            Method::POST,
-            &path_of(&commitment, &first, "kept"),
-            Some(&ben.access),
-            None,
-        )
+        .mark_kept(&ben.access, &occurrence_at(&commitment, &first))
         .await;
     expect_problem(response, StatusCode::FORBIDDEN, "not_the_committer").await;
     let kept = expect_json(
@@ -77,22 +76,12 @@ async fn a_daily_commitment_is_kept_confirmed_disputed_and_missed(flavor: Flavor
     .await;
     assert_eq!(kept["state"], "kept");
     let response = app
-        .call(
-            Method::POST,
-            &path_of(&commitment, &first, "confirm"),
-            Some(&ada.access),
-            None,
-        )
+        .confirm_kept(&ada.access, &occurrence_at(&commitment, &first))
         .await;
     expect_problem(response, StatusCode::FORBIDDEN, "not_the_partner").await;
     let confirmed = expect_json(
-        app.call(
-            Method::POST,
-            &path_of(&commitment, &first, "confirm"),
-            Some(&ben.access),
-            None,
-        )
-        .await,
+        app.confirm_kept(&ben.access, &occurrence_at(&commitment, &first))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -106,13 +95,8 @@ async fn a_daily_commitment_is_kept_confirmed_disputed_and_missed(flavor: Flavor
     .await;
     let second = occurrence(&app, &ada, &commitment, 1).await;
     expect_json(
-        app.call(
-            Method::POST,
-            &path_of(&commitment, &second, "kept"),
-            Some(&ada.access),
-            None,
-        )
-        .await,
+        app.mark_kept(&ada.access, &occurrence_at(&commitment, &second))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -148,12 +132,7 @@ async fn a_daily_commitment_is_kept_confirmed_disputed_and_missed(flavor: Flavor
     let third = occurrence(&app, &ada, &commitment, 2).await;
     assert_eq!(third["state"], "missed");
     let late = app
-        .call(
-            Method::POST,
-            &path_of(&commitment, &third, "kept"),
-            Some(&ada.access),
-            None,
-        )
+        .mark_kept(&ada.access, &occurrence_at(&commitment, &third))
         .await;
     expect_problem(late, StatusCode::CONFLICT, "occurrence_missed").await;
 
@@ -236,27 +215,14 @@ async fn commitments_are_renegotiated_and_retired_by_their_committer(flavor: Fla
     );
 
     let retired = expect_json(
-        app.call(
-            Method::POST,
-            &format!("{commitment}/retire"),
-            Some(&ada.access),
-            None,
-        )
-        .await,
+        app.retire_commitment(&ada.access, &commitment).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(retired["state"], "retired");
     let gone = expect_json(app.get(&commitment, &ada.access).await, StatusCode::OK).await;
     assert_eq!(gone["occurrences"], json!([]), "nothing left to keep");
-    let again = app
-        .call(
-            Method::POST,
-            &format!("{commitment}/retire"),
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let again = app.retire_commitment(&ada.access, &commitment).await;
     expect_problem(again, StatusCode::CONFLICT, "commitment_retired").await;
     let kinds: Vec<String> = app
         .events(&ben, &space)
@@ -300,13 +266,8 @@ async fn renegotiating_keeps_what_was_already_marked(flavor: Flavor) {
     )
     .await;
     expect_json(
-        app.call(
-            Method::POST,
-            &path_of(&commitment, &tonight, "confirm"),
-            Some(&ben.access),
-            None,
-        )
-        .await,
+        app.confirm_kept(&ben.access, &occurrence_at(&commitment, &tonight))
+            .await,
         StatusCode::OK,
     )
     .await;

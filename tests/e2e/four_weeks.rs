@@ -6,7 +6,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use kept_core::Clock;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// What Ada does with each weekday's occurrence, and what Ben says of it.
@@ -56,13 +56,7 @@ async fn four_weeks_of_a_couple(flavor: Flavor) {
     .await;
     let talk_path = s(&format!("/talks/{}", talk["id"].as_str().unwrap()));
     expect_json(
-        app.call(
-            Method::POST,
-            &format!("{talk_path}/accept"),
-            Some(&ben.access),
-            None,
-        )
-        .await,
+        app.accept_talk(&ben.access, &talk_path).await,
         StatusCode::OK,
     )
     .await;
@@ -136,26 +130,19 @@ async fn four_weeks_of_a_couple(flavor: Flavor) {
                 })
                 .unwrap()
                 .clone();
-            let verb = |verb: &str| {
-                format!(
-                    "{commitment_path}/occurrences/{}/{verb}",
-                    today["id"].as_str().unwrap()
-                )
-            };
+            let today_at = format!(
+                "{commitment_path}/occurrences/{}",
+                today["id"].as_str().unwrap()
+            );
+            let verb = |verb: &str| format!("{today_at}/{verb}");
             match weekdays[week][weekday] {
                 Missed => {}
                 plan => {
-                    expect_json(
-                        app.call(Method::POST, &verb("kept"), Some(&ada.access), None)
-                            .await,
-                        StatusCode::OK,
-                    )
-                    .await;
+                    expect_json(app.mark_kept(&ada.access, &today_at).await, StatusCode::OK).await;
                     match plan {
                         Confirmed => {
                             expect_json(
-                                app.call(Method::POST, &verb("confirm"), Some(&ben.access), None)
-                                    .await,
+                                app.confirm_kept(&ben.access, &today_at).await,
                                 StatusCode::OK,
                             )
                             .await

@@ -7,29 +7,16 @@ async fn health_and_readiness_answer(flavor: Flavor) {
     let Some(app) = spawn_app(flavor).await else {
         return;
     };
-    let health = expect_json(
-        app.call(Method::GET, "/healthz", None, None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let health = expect_json(app.healthz().await, StatusCode::OK).await;
     assert_eq!(health["status"], "ok");
-    let ready = expect_json(
-        app.call(Method::GET, "/readyz", None, None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let ready = expect_json(app.readyz().await, StatusCode::OK).await;
     assert_eq!(ready["status"], "ready");
     let response = app
         .call(Method::GET, "/api/v1/no-such-thing", None, None)
         .await;
     assert!(response.headers().get("x-request-id").is_some());
     expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
-    let help = expect_json(
-        app.call(Method::GET, "/api/v1/help-resources", None, None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let help = expect_json(app.help_resources().await, StatusCode::OK).await;
     assert!(
         help["items"]
             .as_array()
@@ -89,9 +76,9 @@ mod postgres_outage {
             );
             expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
         }
-        let ready = app.call(Method::GET, "/readyz", None, None).await;
+        let ready = app.readyz().await;
         expect_problem(ready, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
-        let health = app.call(Method::GET, "/healthz", None, None).await;
+        let health = app.healthz().await;
         assert_eq!(
             health.status(),
             StatusCode::OK,

@@ -1,7 +1,7 @@
 //! Hints: suggestions about phrasing, by preview and with what a partner creates. Never a block.
 
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 async fn hints_suggest_and_never_block(flavor: Flavor) {
@@ -83,12 +83,7 @@ async fn hints_suggest_and_never_block(flavor: Flavor) {
         "text"
     );
     let anonymous = app
-        .call(
-            Method::POST,
-            "/api/v1/hints",
-            None,
-            Some(json!({"kind": "letter", "text": "x"})),
-        )
+        .hints(None, json!({"kind": "letter", "text": "x"}))
         .await;
     expect_problem(anonymous, StatusCode::UNAUTHORIZED, "missing_token").await;
 }

@@ -305,14 +305,7 @@ async fn signing_out_everywhere_closes_the_callers_streams_at_once(flavor: Flavo
     let mut laptop = other.as_ref().unwrap_or(&app).live(&ada, &space, 3).await;
     let mut bens = app.live(&ben, &space, 3).await;
 
-    let response = app
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/auth/logout-all",
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let response = app.logout_everywhere(&ada.access).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
     // Well inside the 15 s heartbeat: the logout itself closed them.

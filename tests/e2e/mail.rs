@@ -6,7 +6,7 @@
 use chrono::Duration;
 use kept_tests::mail::ReceivedMail;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app_with_mail};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration as Wait;
 
@@ -49,15 +49,7 @@ async fn account_mail_verifies_resets_and_invites(flavor: Flavor) {
     let token = token_of(&verification, "/verify-email?token=");
     let verify = |token: String| {
         let app = &app;
-        async move {
-            app.call(
-                Method::POST,
-                "/api/v1/auth/verify-email",
-                None,
-                Some(json!({ "token": token })),
-            )
-            .await
-        }
+        async move { app.verify_email_with(&token).await }
     };
     assert_eq!(verify(token.clone()).await.status(), StatusCode::NO_CONTENT);
     let me = expect_json(app.get("/api/v1/me", &ada.access).await, StatusCode::OK).await;
@@ -79,15 +71,7 @@ async fn account_mail_verifies_resets_and_invites(flavor: Flavor) {
     let reset = |email: &str| {
         let body = json!({ "email": email });
         let app = &app;
-        async move {
-            app.call(
-                Method::POST,
-                "/api/v1/auth/password-reset",
-                None,
-                Some(body),
-            )
-            .await
-        }
+        async move { app.request_password_reset(body).await }
     };
     assert_eq!(
         reset("nobody@example.org").await.status(),
@@ -105,15 +89,7 @@ async fn account_mail_verifies_resets_and_invites(flavor: Flavor) {
     let confirm = |token: String, password: &str| {
         let body = json!({ "token": token, "password": password });
         let app = &app;
-        async move {
-            app.call(
-                Method::POST,
-                "/api/v1/auth/password-reset/confirm",
-                None,
-                Some(body),
-            )
-            .await
-        }
+        async move { app.confirm_password_reset(body).await }
     };
     let weak = confirm(token.clone(), "short").await;
     expect_problem(weak, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
@@ -157,12 +133,7 @@ async fn account_mail_verifies_resets_and_invites(flavor: Flavor) {
     .await;
 
     let login = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "ada@example.org", "password": "a new long passphrase"})),
-        )
+        .login_with(json!({"email": "ada@example.org", "password": "a new long passphrase"}))
         .await;
     let ada_access = expect_json(login, StatusCode::OK).await["access_token"]
         .as_str()
@@ -260,23 +231,13 @@ async fn activity_mail_tells_without_quoting_and_unsubscribes_in_one_click(flavo
 
     // With quoting allowed, the words are in the mail.
     let allow = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&ada.access),
-            Some(json!({"mail": {"quote_text": true}})),
-        )
+        .patch_me(&ada.access, json!({"mail": {"quote_text": true}}))
         .await;
     let me = expect_json(allow, StatusCode::OK).await;
     assert_eq!(me["mail"]["quote_text"], true);
     assert_eq!(me["mail"]["activity"], true);
     let bad = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&ada.access),
-            Some(json!({"mail": {"carrier_pigeon": true}})),
-        )
+        .patch_me(&ada.access, json!({"mail": {"carrier_pigeon": true}}))
         .await;
     expect_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
     let commitment =
@@ -338,14 +299,7 @@ async fn quiet_hours_defer_mail_and_a_safety_exit_stops_it(flavor: Flavor) {
         (&ada, "08:45:00", "11:00:00"),
     ] {
         let quiet = json!({"mail": {"quiet_hours": {"start": start, "end": end}}});
-        let response = app
-            .call(
-                Method::PATCH,
-                "/api/v1/me",
-                Some(&person.access),
-                Some(quiet),
-            )
-            .await;
+        let response = app.patch_me(&person.access, quiet).await;
         expect_json(response, StatusCode::OK).await;
     }
     // Ada proposes a talk during Ben's quiet hours: his mail waits for 10:00.

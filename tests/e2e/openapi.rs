@@ -151,13 +151,7 @@ async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {
     // Real values for the parameters a public endpoint checks before anything else.
     let (ada, _ben, space) = app.paired_space().await;
     let calendar = expect_json(
-        app.call(
-            Method::POST,
-            "/api/v1/me/calendar-token",
-            Some(&ada.access),
-            None,
-        )
-        .await,
+        app.issue_calendar_token(&ada.access).await,
         StatusCode::CREATED,
     )
     .await;

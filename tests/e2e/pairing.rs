@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn kinds(events: &[Value]) -> Vec<&str> {
@@ -128,25 +128,14 @@ async fn two_partners_pair_and_a_third_cannot_join(flavor: Flavor) {
             .await;
         }
     }
-    let writes = [
-        (
-            Method::POST,
-            format!("/api/v1/spaces/{cleos}/invites"),
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
-            format!("/api/v1/spaces/{cleos}/leave"),
-            Some(json!({"mode": "normal"})),
-        ),
-        (
-            Method::DELETE,
-            format!("/api/v1/spaces/{cleos}/invites/0123456789abcdef0123456789abcdef"),
-            None,
-        ),
-    ];
-    for (method, path, body) in writes {
-        let response = app.call(method, &path, Some(&ben.access), body).await;
+    let someone_elses_invite =
+        format!("/api/v1/spaces/{cleos}/invites/0123456789abcdef0123456789abcdef");
+    for response in [
+        app.invite_with(&ben.access, &cleos, json!({})).await,
+        app.leave_space(&ben.access, &cleos, json!({"mode": "normal"}))
+            .await,
+        app.revoke_invite(&ben.access, &someone_elses_invite).await,
+    ] {
         expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
     assert_eq!(
@@ -178,15 +167,11 @@ async fn invites_expire_and_can_be_revoked(flavor: Flavor) {
         .to_owned();
     let path = format!("/api/v1/spaces/{space}/invites/{revoked}");
     assert_eq!(
-        app.call(Method::DELETE, &path, Some(&ada.access), None)
-            .await
-            .status(),
+        app.revoke_invite(&ada.access, &path).await.status(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.call(Method::DELETE, &path, Some(&ada.access), None)
-            .await
-            .status(),
+        app.revoke_invite(&ada.access, &path).await.status(),
         StatusCode::NO_CONTENT
     );
     expect_problem(
@@ -218,8 +203,7 @@ async fn invites_expire_and_can_be_revoked(flavor: Flavor) {
     expect_json(app.accept(&ben, &fresh).await, StatusCode::OK).await;
     let used = format!("/api/v1/spaces/{space}/invites/{fresh}");
     expect_problem(
-        app.call(Method::DELETE, &used, Some(&ada.access), None)
-            .await,
+        app.revoke_invite(&ada.access, &used).await,
         StatusCode::CONFLICT,
         "invite_used",
     )
@@ -333,14 +317,7 @@ async fn a_safety_exit_signs_out_everywhere_and_says_only_closed(flavor: Flavor)
         )
         .await;
     }
-    let refresh = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": ben.refresh})),
-        )
-        .await;
+    let refresh = app.refresh_with(Some(&ben.refresh)).await;
     expect_problem(refresh, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
 
     let last = app.events(&ada, &space).await.pop().unwrap();

@@ -2,7 +2,7 @@
 //! stream — while the fact that something was written remains.
 
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
@@ -27,22 +27,17 @@ async fn a_deleted_text_is_gone_and_its_fact_remains(flavor: Flavor) {
     let mut adas = app.live(&ada, &space, 4).await;
 
     expect_problem(
-        app.call(Method::DELETE, &item, Some(&ada.access), None)
-            .await,
+        app.redact(&ada.access, &item).await,
         StatusCode::FORBIDDEN,
         "not_the_author",
     )
     .await;
     assert_eq!(
-        app.call(Method::DELETE, &item, Some(&ben.access), None)
-            .await
-            .status(),
+        app.redact(&ben.access, &item).await.status(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.call(Method::DELETE, &item, Some(&ben.access), None)
-            .await
-            .status(),
+        app.redact(&ben.access, &item).await.status(),
         StatusCode::NO_CONTENT,
         "twice is harmless"
     );
@@ -85,16 +80,13 @@ async fn a_deleted_text_is_gone_and_its_fact_remains(flavor: Flavor) {
     .await;
     let note = s(&format!("/notes/{}", letter["id"].as_str().unwrap()));
     expect_problem(
-        app.call(Method::DELETE, &note, Some(&ada.access), None)
-            .await,
+        app.redact(&ada.access, &note).await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
     assert_eq!(
-        app.call(Method::DELETE, &note, Some(&ben.access), None)
-            .await
-            .status(),
+        app.redact(&ben.access, &note).await.status(),
         StatusCode::NO_CONTENT
     );
     app.advance(chrono::Duration::days(2), &mut [&mut ada])

@@ -7,7 +7,7 @@ use kept_core::Clock;
 use kept_tests::{
     Flavor, TestApp, expect_json, on_both_databases, spawn_app_with_mail, start_time,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration as Wait;
 
@@ -20,9 +20,7 @@ fn at(app: &TestApp, offset: Duration) {
 }
 
 async fn patch_me(app: &TestApp, token: &str, body: Value) {
-    let response = app
-        .call(Method::PATCH, "/api/v1/me", Some(token), Some(body))
-        .await;
+    let response = app.patch_me(token, body).await;
     expect_json(response, StatusCode::OK).await;
 }
 
@@ -60,12 +58,7 @@ async fn reminders_come_in_local_time_once_and_wait_for_quiet_hours(flavor: Flav
     .await;
     let talk_id = talk["id"].as_str().unwrap().to_owned();
     let accept = app
-        .call(
-            Method::POST,
-            &s(&format!("/talks/{talk_id}/accept")),
-            Some(&ben.access),
-            None,
-        )
+        .accept_talk(&ben.access, &s(&format!("/talks/{talk_id}")))
         .await;
     expect_json(accept, StatusCode::OK).await;
     let seen = app.events(&ada, &space).await;

@@ -2,7 +2,7 @@
 //! words, resolved or withdrawn by the author; the referee rule holds with 403 and a code.
 
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn a_need_is_stated_heard_and_resolved(flavor: Flavor) {
@@ -81,14 +81,7 @@ async fn a_need_is_stated_heard_and_resolved(flavor: Flavor) {
         (resolved["state"].as_str(), resolved["felt_heard"].as_bool()),
         (Some("resolved"), Some(true))
     );
-    let closed = app
-        .call(
-            Method::POST,
-            &format!("{item}/withdraw"),
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let closed = app.withdraw_request(&ada.access, &item).await;
     expect_problem(closed, StatusCode::CONFLICT, "request_closed").await;
 
     // A second request, withdrawn; the list filters by state.
@@ -98,10 +91,9 @@ async fn a_need_is_stated_heard_and_resolved(flavor: Flavor) {
         StatusCode::CREATED,
     )
     .await;
-    let withdrawn_path = format!("{base}/{}/withdraw", second["id"].as_str().unwrap());
+    let second_at = format!("{base}/{}", second["id"].as_str().unwrap());
     let withdrawn = expect_json(
-        app.call(Method::POST, &withdrawn_path, Some(&ben.access), None)
-            .await,
+        app.withdraw_request(&ben.access, &second_at).await,
         StatusCode::OK,
     )
     .await;

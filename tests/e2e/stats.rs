@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn stats_match_a_fortnight_worked_out_by_hand(flavor: Flavor) {
@@ -32,13 +32,7 @@ async fn stats_match_a_fortnight_worked_out_by_hand(flavor: Flavor) {
     .await;
     let talk_path = s(&format!("/talks/{}", talk["id"].as_str().unwrap()));
     expect_json(
-        app.call(
-            Method::POST,
-            &format!("{talk_path}/accept"),
-            Some(&ben.access),
-            None,
-        )
-        .await,
+        app.accept_talk(&ben.access, &talk_path).await,
         StatusCode::OK,
     )
     .await;
@@ -65,12 +59,8 @@ async fn stats_match_a_fortnight_worked_out_by_hand(flavor: Flavor) {
     let occurrence =
         |seen: &Value, i: usize| seen["occurrences"][i]["id"].as_str().unwrap().to_owned();
     let seen = expect_json(app.get(&commitment_path, &ada.access).await, StatusCode::OK).await;
-    let verb = |i: usize, verb: &str| {
-        format!(
-            "{commitment_path}/occurrences/{}/{verb}",
-            occurrence(&seen, i)
-        )
-    };
+    let at = |i: usize| format!("{commitment_path}/occurrences/{}", occurrence(&seen, i));
+    let verb = |i: usize, verb: &str| format!("{}/{verb}", at(i));
 
     // Monday evening: kept and confirmed.
     app.advance(
@@ -78,27 +68,12 @@ async fn stats_match_a_fortnight_worked_out_by_hand(flavor: Flavor) {
         &mut [&mut ada, &mut ben],
     )
     .await;
-    expect_json(
-        app.call(Method::POST, &verb(0, "kept"), Some(&ada.access), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_json(
-        app.call(Method::POST, &verb(0, "confirm"), Some(&ben.access), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect_json(app.mark_kept(&ada.access, &at(0)).await, StatusCode::OK).await;
+    expect_json(app.confirm_kept(&ben.access, &at(0)).await, StatusCode::OK).await;
     // Tuesday evening: kept but disputed; the request is acknowledged (36.5 hours after it was made).
     app.advance(Duration::days(1), &mut [&mut ada, &mut ben])
         .await;
-    expect_json(
-        app.call(Method::POST, &verb(1, "kept"), Some(&ada.access), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect_json(app.mark_kept(&ada.access, &at(1)).await, StatusCode::OK).await;
     expect_json(
         app.post(
             &verb(1, "dispute"),
@@ -137,12 +112,7 @@ async fn stats_match_a_fortnight_worked_out_by_hand(flavor: Flavor) {
     app.advance(Duration::days(2), &mut [&mut ada, &mut ben])
         .await;
     app.store.sweep_commitments().unwrap();
-    expect_json(
-        app.call(Method::POST, &verb(3, "kept"), Some(&ada.access), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect_json(app.mark_kept(&ada.access, &at(3)).await, StatusCode::OK).await;
     // Friday to Sunday go by unmarked; on Monday morning the Sunday talk is marked held.
     app.advance(
         Duration::days(3) + Duration::hours(11) + Duration::minutes(30),
@@ -235,19 +205,12 @@ async fn an_occurrence_decided_early_counts_at_once(flavor: Flavor) {
         "{path}/occurrences/{}",
         detail["occurrences"][0]["id"].as_str().unwrap()
     );
-    for (verb, who) in [("kept", &ada), ("confirm", &ben)] {
-        expect_json(
-            app.call(
-                Method::POST,
-                &format!("{tonight}/{verb}"),
-                Some(&who.access),
-                None,
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
-    }
+    expect_json(app.mark_kept(&ada.access, &tonight).await, StatusCode::OK).await;
+    expect_json(
+        app.confirm_kept(&ben.access, &tonight).await,
+        StatusCode::OK,
+    )
+    .await;
 
     let stats = expect_json(
         app.get(&s("/stats?weeks=1"), &ben.access).await,

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 async fn a_weekly_talk_is_agreed_held_and_skipped(flavor: Flavor) {
@@ -12,12 +12,7 @@ async fn a_weekly_talk_is_agreed_held_and_skipped(flavor: Flavor) {
     };
     let (mut ada, mut ben, space) = app.paired_space().await;
     let ny = json!({"time_zone": "America/New_York"});
-    expect_json(
-        app.call(Method::PATCH, "/api/v1/me", Some(&ben.access), Some(ny))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect_json(app.patch_me(&ben.access, ny).await, StatusCode::OK).await;
     let base = format!("/api/v1/spaces/{space}/talks");
 
     let template = expect_json(
@@ -56,14 +51,7 @@ async fn a_weekly_talk_is_agreed_held_and_skipped(flavor: Flavor) {
         "Berlin's own switch keeps it at 19:00 there"
     );
 
-    let own = app
-        .call(
-            Method::POST,
-            &format!("{one}/accept"),
-            Some(&ada.access),
-            None,
-        )
-        .await;
+    let own = app.accept_talk(&ada.access, &one).await;
     expect_problem(own, StatusCode::FORBIDDEN, "not_the_partner").await;
     let moved = expect_json(
         app.post(
@@ -80,28 +68,12 @@ async fn a_weekly_talk_is_agreed_held_and_skipped(flavor: Flavor) {
         (Some("proposed"), Some(ben.id.as_str()))
     );
     expect_problem(
-        app.call(
-            Method::POST,
-            &format!("{one}/accept"),
-            Some(&ben.access),
-            None,
-        )
-        .await,
+        app.accept_talk(&ben.access, &one).await,
         StatusCode::FORBIDDEN,
         "not_the_partner",
     )
     .await;
-    let accepted = expect_json(
-        app.call(
-            Method::POST,
-            &format!("{one}/accept"),
-            Some(&ada.access),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let accepted = expect_json(app.accept_talk(&ada.access, &one).await, StatusCode::OK).await;
     assert_eq!(accepted["state"], "accepted");
     let with_item = expect_json(
         app.post(
@@ -196,17 +168,7 @@ async fn talks_can_be_declined_and_refuse_bad_input(flavor: Flavor) {
     let base = format!("/api/v1/spaces/{space}/talks");
     let talk = expect_json(app.post(&base, &ada.access, json!({"title": "About the trip", "mode": "letters", "starts_at": "2026-03-04T18:00:00Z", "duration_minutes": 30})).await, StatusCode::CREATED).await;
     let one = format!("{base}/{}", talk["id"].as_str().unwrap());
-    let declined = expect_json(
-        app.call(
-            Method::POST,
-            &format!("{one}/decline"),
-            Some(&ben.access),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let declined = expect_json(app.decline_talk(&ben.access, &one).await, StatusCode::OK).await;
     assert_eq!(declined["state"], "declined");
     let again = app
         .post(

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use kept_tests::{Flavor, expect_json, expect_problem, on_both_databases, spawn_app};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn trust_is_rated_once_a_day_privately_or_shared(flavor: Flavor) {
@@ -119,17 +119,15 @@ async fn activities_are_planned_and_done_once(flavor: Flavor) {
         StatusCode::CREATED,
     )
     .await;
-    let done_path = format!("{base}/{}/done", walk["id"].as_str().unwrap());
+    let walk_at = format!("{base}/{}", walk["id"].as_str().unwrap());
     let done = expect_json(
-        app.call(Method::POST, &done_path, Some(&ben.access), None)
-            .await,
+        app.mark_activity_done(&ben.access, &walk_at).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(done["done_by"], ben.id.as_str());
     expect_problem(
-        app.call(Method::POST, &done_path, Some(&ada.access), None)
-            .await,
+        app.mark_activity_done(&ada.access, &walk_at).await,
         StatusCode::CONFLICT,
         "activity_already_done",
     )

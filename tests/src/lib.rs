@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 
 pub mod contract;
+mod endpoints;
 pub mod live;
 pub mod mail;
 
