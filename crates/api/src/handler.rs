@@ -99,3 +99,21 @@ pub fn path_not_found(error: actix_web::error::PathError, _: &HttpRequest) -> ac
     tracing::debug!(%error, "malformed id in the path");
     ApiError::not_found().into()
 }
+
+/// A request body with the moment it arrived: what a command's checks that look at the clock
+/// need ("a time in the future"). A body becomes its store command by `TryFrom<Received<Body>>`,
+/// answering every field's error at once (422).
+#[derive(Debug)]
+pub struct Received<B> {
+    pub body: B,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl<B> Received<B> {
+    pub fn now(body: B, state: &AppState) -> Self {
+        Received {
+            body,
+            now: state.clock.now(),
+        }
+    }
+}

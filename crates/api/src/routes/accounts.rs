@@ -173,23 +173,48 @@ struct Registered {
     tokens: Tokens,
 }
 
+/// A sign-up with every field checked; the password is hashed after, off the async threads.
+struct Registration {
+    email: Email,
+    password: Password,
+    display_name: DisplayName,
+    time_zone: TimeZone,
+}
+
+impl TryFrom<RegisterBody> for Registration {
+    type Error = Invalid;
+    fn try_from(body: RegisterBody) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let email = invalid.check("email", Email::parse(&body.email));
+        let password = invalid.check("password", Password::parse(&body.password));
+        let display_name = invalid.check("display_name", DisplayName::parse(&body.display_name));
+        let time_zone = invalid.check("time_zone", TimeZone::parse(&body.time_zone));
+        match (email, password, display_name, time_zone) {
+            (Some(email), Some(password), Some(display_name), Some(time_zone)) => {
+                Ok(Registration {
+                    email,
+                    password,
+                    display_name,
+                    time_zone,
+                })
+            }
+            _ => Err(invalid),
+        }
+    }
+}
+
 async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Json<RegisterBody>,
 ) -> ApiResult<HttpResponse> {
     admit(&req, &state, Door::Register)?;
-    let body = body.0;
-    let mut invalid = Invalid::default();
-    let email = invalid.check("email", Email::parse(&body.email));
-    let password = invalid.check("password", Password::parse(&body.password));
-    let display_name = invalid.check("display_name", DisplayName::parse(&body.display_name));
-    let time_zone = invalid.check("time_zone", TimeZone::parse(&body.time_zone));
-    let (Some(email), Some(password), Some(display_name), Some(time_zone)) =
-        (email, password, display_name, time_zone)
-    else {
-        return Err(invalid.into());
-    };
+    let Registration {
+        email,
+        password,
+        display_name,
+        time_zone,
+    } = Registration::try_from(body.0)?;
     let password_hash = state.passwords.hash(password).await?;
     let verification = link_secret()?;
     let store = state.store.clone();
@@ -294,38 +319,37 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRespons
     Ok(HttpResponse::Ok().json(blocking(move || store.user(caller.user)).await?))
 }
 
+impl TryFrom<ProfileBody> for ProfileChange {
+    type Error = Invalid;
+    fn try_from(body: ProfileBody) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let display_name = body
+            .display_name
+            .and_then(|raw| invalid.check("display_name", DisplayName::parse(&raw)));
+        let time_zone = body
+            .time_zone
+            .and_then(|raw| invalid.check("time_zone", TimeZone::parse(&raw)));
+        let check_in_times = body
+            .check_in_times
+            .and_then(|times| invalid.check("check_in_times", CheckInTimes::parse(times)));
+        invalid.into_result()?;
+        Ok(ProfileChange {
+            display_name,
+            time_zone,
+            check_in_times,
+            mail: body.mail,
+        })
+    }
+}
+
 async fn update_me(
     state: web::Data<AppState>,
     caller: Caller,
     body: Json<ProfileBody>,
 ) -> ApiResult<HttpResponse> {
-    let mut invalid = Invalid::default();
-    let display_name = body
-        .0
-        .display_name
-        .and_then(|raw| invalid.check("display_name", DisplayName::parse(&raw)));
-    let time_zone = body
-        .0
-        .time_zone
-        .and_then(|raw| invalid.check("time_zone", TimeZone::parse(&raw)));
-    let check_in_times = body
-        .0
-        .check_in_times
-        .and_then(|times| invalid.check("check_in_times", CheckInTimes::parse(times)));
-    invalid.into_result()?;
+    let change = ProfileChange::try_from(body.0)?;
     let store = state.store.clone();
-    let user = blocking(move || {
-        store.update_profile(
-            caller.user,
-            ProfileChange {
-                display_name,
-                time_zone,
-                check_in_times,
-                mail: body.0.mail,
-            },
-        )
-    })
-    .await?;
+    let user = blocking(move || store.update_profile(caller.user, change)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 

@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{blocking, with_hints};
+use crate::handler::{Received, blocking, with_hints};
 use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -182,6 +182,61 @@ struct CommitmentDetail {
 type OnePath = web::Path<(SpaceId, CommitmentId)>;
 type OccurrencePath = web::Path<(SpaceId, CommitmentId, OccurrenceId)>;
 
+impl TryFrom<Received<CreateBody>> for NewCommitment {
+    type Error = Invalid;
+    fn try_from(Received { body, now }: Received<CreateBody>) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let text = invalid.check("text", CommitmentText::parse(&body.text));
+        let grace = invalid.check(
+            "grace_minutes",
+            Grace::minutes(body.grace_minutes.unwrap_or(DEFAULT_GRACE_MINUTES)),
+        );
+        let request = body
+            .request_id
+            .map(|raw| {
+                raw.parse::<RequestId>()
+                    .map_err(|_| "must be a request id".to_owned())
+            })
+            .transpose();
+        let request = invalid.check("request_id", request);
+        if let Err(schedule) = check_recurrence(&body.schedule, now) {
+            invalid.0.extend(schedule.0);
+        }
+        let (Some(text), Some(grace), Some(request)) = (text, grace, request) else {
+            return Err(invalid);
+        };
+        invalid.into_result()?;
+        Ok(NewCommitment {
+            text,
+            recurrence: body.schedule,
+            grace,
+            request,
+        })
+    }
+}
+
+impl TryFrom<Received<TermsBody>> for CommitmentTerms {
+    type Error = Invalid;
+    fn try_from(Received { body, now }: Received<TermsBody>) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let text = body
+            .text
+            .and_then(|raw| invalid.check("text", CommitmentText::parse(&raw)));
+        let grace = body
+            .grace_minutes
+            .and_then(|minutes| invalid.check("grace_minutes", Grace::minutes(minutes)));
+        if let Some(Err(schedule)) = body.schedule.as_ref().map(|s| check_recurrence(s, now)) {
+            invalid.0.extend(schedule.0);
+        }
+        invalid.into_result()?;
+        Ok(CommitmentTerms {
+            text,
+            recurrence: body.schedule,
+            grace,
+        })
+    }
+}
+
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -189,34 +244,7 @@ async fn create(
     body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let body = body.0;
-    let mut invalid = Invalid::default();
-    let text = invalid.check("text", CommitmentText::parse(&body.text));
-    let grace = invalid.check(
-        "grace_minutes",
-        Grace::minutes(body.grace_minutes.unwrap_or(DEFAULT_GRACE_MINUTES)),
-    );
-    let request = body
-        .request_id
-        .map(|raw| {
-            raw.parse::<RequestId>()
-                .map_err(|_| "must be a request id".to_owned())
-        })
-        .transpose();
-    let request = invalid.check("request_id", request);
-    if let Err(schedule) = check_recurrence(&body.schedule, state.clock.now()) {
-        invalid.0.extend(schedule.0);
-    }
-    let (Some(text), Some(grace), Some(request)) = (text, grace, request) else {
-        return Err(invalid.into());
-    };
-    invalid.into_result()?;
-    let new = NewCommitment {
-        text,
-        recurrence: body.schedule,
-        grace,
-        request,
-    };
+    let new = NewCommitment::try_from(Received::now(body.0, &state))?;
     let store = state.store.clone();
     let created = blocking(move || store.create_commitment(caller.user, space, new)).await?;
     Ok(HttpResponse::Created().json(with_hints(&created, HintKind::Commitment, &created.text)))
@@ -251,27 +279,7 @@ async fn renegotiate(
     body: Json<TermsBody>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let body = body.0;
-    let mut invalid = Invalid::default();
-    let text = body
-        .text
-        .and_then(|raw| invalid.check("text", CommitmentText::parse(&raw)));
-    let grace = body
-        .grace_minutes
-        .and_then(|minutes| invalid.check("grace_minutes", Grace::minutes(minutes)));
-    if let Some(Err(schedule)) = body
-        .schedule
-        .as_ref()
-        .map(|s| check_recurrence(s, state.clock.now()))
-    {
-        invalid.0.extend(schedule.0);
-    }
-    invalid.into_result()?;
-    let terms = CommitmentTerms {
-        text,
-        recurrence: body.schedule,
-        grace,
-    };
+    let terms = CommitmentTerms::try_from(Received::now(body.0, &state))?;
     let store = state.store.clone();
     let changed =
         blocking(move || store.renegotiate_commitment(caller.user, space, id, terms)).await?;

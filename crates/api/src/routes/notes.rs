@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::ApiResult;
-use crate::handler::{blocking, query, with_hints};
+use crate::handler::{Received, blocking, query, with_hints};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -77,6 +77,35 @@ struct ListQuery {
     kind: Option<NoteKind>,
 }
 
+impl TryFrom<Received<CreateBody>> for NewNote {
+    type Error = Invalid;
+    fn try_from(Received { body, now }: Received<CreateBody>) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let text = invalid.check("text", NoteText::parse(&body.text));
+        let in_reply_to = body
+            .in_reply_to
+            .map(|raw| {
+                raw.parse::<NoteId>()
+                    .map_err(|_| "must be a note id".to_owned())
+            })
+            .transpose();
+        let in_reply_to = invalid.check("in_reply_to", in_reply_to);
+        if let Err(when) = check_delivery(body.deliver_at, now) {
+            invalid.0.extend(when.0);
+        }
+        let (Some(text), Some(in_reply_to)) = (text, in_reply_to) else {
+            return Err(invalid);
+        };
+        invalid.into_result()?;
+        Ok(NewNote {
+            kind: body.kind,
+            text,
+            deliver_at: body.deliver_at,
+            in_reply_to,
+        })
+    }
+}
+
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -84,30 +113,7 @@ async fn create(
     body: Json<CreateBody>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let body = body.0;
-    let mut invalid = Invalid::default();
-    let text = invalid.check("text", NoteText::parse(&body.text));
-    let in_reply_to = body
-        .in_reply_to
-        .map(|raw| {
-            raw.parse::<NoteId>()
-                .map_err(|_| "must be a note id".to_owned())
-        })
-        .transpose();
-    let in_reply_to = invalid.check("in_reply_to", in_reply_to);
-    if let Err(when) = check_delivery(body.deliver_at, state.clock.now()) {
-        invalid.0.extend(when.0);
-    }
-    let (Some(text), Some(in_reply_to)) = (text, in_reply_to) else {
-        return Err(invalid.into());
-    };
-    invalid.into_result()?;
-    let new = NewNote {
-        kind: body.kind,
-        text,
-        deliver_at: body.deliver_at,
-        in_reply_to,
-    };
+    let new = NewNote::try_from(Received::now(body.0, &state))?;
     let store = state.store.clone();
     let created = blocking(move || store.create_note(caller.user, space, new)).await?;
     let kind = match created.kind {

@@ -4,7 +4,7 @@
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::blocking;
+use crate::handler::{Received, blocking};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -154,6 +154,45 @@ async fn template(_caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "items": AGENDA_TEMPLATE }))
 }
 
+impl TryFrom<Received<ProposeBody>> for NewTalk {
+    type Error = Invalid;
+    fn try_from(Received { body, now }: Received<ProposeBody>) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let title = invalid.check("title", TalkTitle::parse(&body.title));
+        let duration = invalid.check("duration_minutes", check_duration(body.duration_minutes));
+        if let Err(start) = check_start(body.starts_at, now) {
+            invalid.0.extend(start.0);
+        }
+        let template = body
+            .use_template
+            .then_some(AGENDA_TEMPLATE.iter().map(|item| (*item).to_owned()))
+            .into_iter()
+            .flatten();
+        let mut agenda = Vec::new();
+        for (index, raw) in template.chain(body.agenda).enumerate() {
+            agenda.extend(invalid.check(&format!("agenda[{index}]"), AgendaItem::parse(&raw)));
+        }
+        if agenda.len() > MAX_AGENDA_ITEMS {
+            invalid.0.push(kept_core::FieldError::new(
+                "agenda",
+                format!("at most {MAX_AGENDA_ITEMS} items"),
+            ));
+        }
+        let (Some(title), Some(duration_minutes)) = (title, duration) else {
+            return Err(invalid);
+        };
+        invalid.into_result()?;
+        Ok(NewTalk {
+            title,
+            mode: body.mode,
+            cadence: body.cadence.unwrap_or(Cadence::Once),
+            starts_at: body.starts_at,
+            duration_minutes,
+            agenda,
+        })
+    }
+}
+
 async fn propose(
     state: web::Data<AppState>,
     caller: Caller,
@@ -161,40 +200,7 @@ async fn propose(
     body: Json<ProposeBody>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let body = body.0;
-    let mut invalid = Invalid::default();
-    let title = invalid.check("title", TalkTitle::parse(&body.title));
-    let duration = invalid.check("duration_minutes", check_duration(body.duration_minutes));
-    if let Err(start) = check_start(body.starts_at, state.clock.now()) {
-        invalid.0.extend(start.0);
-    }
-    let template = body
-        .use_template
-        .then_some(AGENDA_TEMPLATE.iter().map(|item| (*item).to_owned()))
-        .into_iter()
-        .flatten();
-    let mut agenda = Vec::new();
-    for (index, raw) in template.chain(body.agenda).enumerate() {
-        agenda.extend(invalid.check(&format!("agenda[{index}]"), AgendaItem::parse(&raw)));
-    }
-    if agenda.len() > MAX_AGENDA_ITEMS {
-        invalid.0.push(kept_core::FieldError::new(
-            "agenda",
-            format!("at most {MAX_AGENDA_ITEMS} items"),
-        ));
-    }
-    let (Some(title), Some(duration_minutes)) = (title, duration) else {
-        return Err(invalid.into());
-    };
-    invalid.into_result()?;
-    let new = NewTalk {
-        title,
-        mode: body.mode,
-        cadence: body.cadence.unwrap_or(Cadence::Once),
-        starts_at: body.starts_at,
-        duration_minutes,
-        agenda,
-    };
+    let new = NewTalk::try_from(Received::now(body.0, &state))?;
     let store = state.store.clone();
     Ok(HttpResponse::Created()
         .json(blocking(move || store.propose_talk(caller.user, space, new)).await?))
