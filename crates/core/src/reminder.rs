@@ -120,19 +120,6 @@ pub fn next_weekly_summary(zone: Tz, after: DateTime<Utc>) -> Option<Firing> {
     .map(|at| Firing { at, occurrence: at })
 }
 
-/// "in 24 hours", "in 1 hour", "in 30 minutes": how far ahead a reminder speaks of.
-pub fn lead_in_words(lead: Duration) -> String {
-    let minutes = lead.num_minutes();
-    match minutes {
-        m if m > 0 && m % 60 == 0 => {
-            let hours = m / 60;
-            format!("in {hours} hour{}", if hours == 1 { "" } else { "s" })
-        }
-        m if m > 0 => format!("in {m} minute{}", if m == 1 { "" } else { "s" }),
-        _ => "now".to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,8 +274,5 @@ mod tests {
         assert!(!firing.is_timely(ReminderKind::Talk, utc(2026, 3, 1, 11, 0)));
         assert!(firing.is_timely(ReminderKind::CheckIn, utc(2026, 3, 1, 12, 0)));
         assert!(!firing.is_timely(ReminderKind::CheckIn, utc(2026, 3, 1, 12, 1)));
-        assert_eq!(lead_in_words(Duration::hours(24)), "in 24 hours");
-        assert_eq!(lead_in_words(Duration::hours(1)), "in 1 hour");
-        assert_eq!(lead_in_words(Duration::minutes(30)), "in 30 minutes");
     }
 }

@@ -17,8 +17,25 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-/// The templates a mail can be written with; each has a subject, a text and an HTML part.
-const NAMES: &[&str] = &[
+/// Declares the templates a mail can be written with (each has a subject, a text and an HTML
+/// part under `templates/`, compiled in): their names, and the files with the layouts.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        const NAMES: &[&str] = &[$($name),*];
+
+        const SOURCES: &[(&str, &str)] = &[
+            $(
+                (concat!($name, ".subject.txt"), include_str!(concat!("../templates/", $name, ".subject.txt"))),
+                (concat!($name, ".txt"), include_str!(concat!("../templates/", $name, ".txt"))),
+                (concat!($name, ".html"), include_str!(concat!("../templates/", $name, ".html"))),
+            )*
+            ("layout.txt", include_str!("../templates/layout.txt")),
+            ("layout.html", include_str!("../templates/layout.html")),
+        ];
+    };
+}
+
+templates![
     "verify_email",
     "password_reset",
     "invite",
@@ -28,34 +45,10 @@ const NAMES: &[&str] = &[
     "weekly_summary",
 ];
 
-macro_rules! template_files {
-    ($($name:literal),* $(,)?) => {
-        &[
-            $(
-                (concat!($name, ".subject.txt"), include_str!(concat!("../templates/", $name, ".subject.txt"))),
-                (concat!($name, ".txt"), include_str!(concat!("../templates/", $name, ".txt"))),
-                (concat!($name, ".html"), include_str!(concat!("../templates/", $name, ".html"))),
-            )*
-            ("layout.txt", include_str!("../templates/layout.txt")),
-            ("layout.html", include_str!("../templates/layout.html")),
-        ]
-    };
-}
-
 /// Parsed once, on first use; the sources are compiled in, so a syntax error shows in the first
 /// test that renders a mail.
-static TEMPLATES: LazyLock<Result<Templates, String>> = LazyLock::new(|| {
-    Templates::new(template_files![
-        "verify_email",
-        "password_reset",
-        "invite",
-        "activity",
-        "missed_notice",
-        "reminder",
-        "weekly_summary",
-    ])
-    .map_err(|e| e.to_string())
-});
+static TEMPLATES: LazyLock<Result<Templates, String>> =
+    LazyLock::new(|| Templates::new(SOURCES).map_err(|e| e.to_string()));
 
 /// The names of every template (for tests that render each one).
 pub fn template_names() -> impl Iterator<Item = &'static str> {
@@ -323,7 +316,7 @@ mod tests {
             "invite": {"inviter": "Ada", "link": "/join/c", "expires_on": "2026-12-03"},
             "activity": {"actor": "Ben", "what": "made you a commitment", "link": "/spaces/s", "quote": "x"},
             "missed_notice": {"link": "/spaces/s/commitments/c"},
-            "reminder": {"what": "Your talk", "when": "tomorrow at 18:00", "link": "/spaces/s"},
+            "reminder": {"reminder": "talk", "lead_minutes": 1440, "link": "/spaces/s"},
             "weekly_summary": {"week": "2026-11-23", "kept": 5, "missed": 1, "talks_held": 1, "requests_acknowledged": 2, "link": "/spaces/s"},
         });
         for name in template_names() {
@@ -346,6 +339,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_reminder_says_what_and_how_soon() {
+        let text = |reminder: &str, lead_minutes: i64| {
+            let data = json!({"reminder": reminder, "lead_minutes": lead_minutes, "link": "/x",
+                "name": "Ada", "base_url": "https://kept.example", "unsubscribe_url": null});
+            let mail = compose("reminder", &data).unwrap_or_else(|e| panic!("{reminder}: {e}"));
+            (mail.subject, mail.text)
+        };
+        let (subject, body) = text("talk", 1440);
+        assert_eq!(subject, "Reminder: Your talk");
+        assert!(body.contains("Your talk starts in 24 hours."), "{body}");
+        assert!(text("talk", 60).1.contains("starts in 1 hour."));
+        assert!(text("talk", 30).1.contains("starts in 30 minutes."));
+        let (subject, body) = text("commitment", 60);
+        assert_eq!(subject, "Reminder: A commitment of yours");
+        assert!(body.contains("is due in 1 hour."), "{body}");
+        let (subject, body) = text("check_in", 0);
+        assert_eq!(subject, "Reminder: Time for a check-in");
+        assert!(body.contains("time for a check-in"), "{body}");
     }
 
     #[test]

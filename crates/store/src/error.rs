@@ -32,7 +32,15 @@ impl From<diesel::result::Error> for StoreError {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::NotFound => Self::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            // The server went away: mid-query, or before the query could be sent on a
+            // connection it had just closed (an administrator ending it, a restart).
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(_, info)
+                if info.message().starts_with("terminating connection") =>
+            {
                 Self::Unavailable(info.message().to_owned())
             }
             Error::BrokenTransactionManager => Self::Unavailable(error.to_string()),

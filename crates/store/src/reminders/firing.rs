@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::mail::MailKind;
-use kept_core::reminder::{Firing, ReminderKind, lead_in_words};
+use kept_core::reminder::{Firing, ReminderKind};
 use kept_core::space::SpaceState;
 use kept_core::{SpaceId, UserId};
 use serde_json::json;
@@ -221,8 +221,8 @@ fn talk_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> Stor
             template: "reminder",
             mail_kind: MailKind::TalkReminder,
             data: json!({
-                "what": "Your talk",
-                "when": format!("starts {}", lead_in_words(row.lead)),
+                "reminder": ReminderKind::Talk,
+                "lead_minutes": row.lead.num_minutes(),
                 "link": format!("/spaces/{space}/talks/{}", row.subject),
             }),
         }),
@@ -252,8 +252,8 @@ fn commitment_target(
             template: "reminder",
             mail_kind: MailKind::CommitmentReminder,
             data: json!({
-                "what": "A commitment of yours",
-                "when": format!("is due {}", lead_in_words(row.lead)),
+                "reminder": ReminderKind::Commitment,
+                "lead_minutes": row.lead.num_minutes(),
                 "link": format!("/spaces/{space}/commitments/{}", row.subject),
             }),
         }),
@@ -283,7 +283,7 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
             (
                 "reminder",
                 MailKind::CheckInReminder,
-                json!({ "what": "Time for a check-in", "when": "now", "link": link }),
+                json!({ "reminder": ReminderKind::CheckIn, "lead_minutes": 0, "link": link }),
             )
         }
         _ => {
