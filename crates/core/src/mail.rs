@@ -157,13 +157,38 @@ impl MailPreferences {
     }
 }
 
-/// What an event tells the partner by mail: a sentence about what happened, where to see it,
-/// and the private words involved (quoted only when the recipient allows it).
+/// What happened, as the activity mail names it; the sentence itself is in the mail templates
+/// (`activity_what.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    RequestCreated,
+    TalkProposed,
+    TalkAccepted,
+    TalkMoved,
+    CommitmentCreated,
+    OccurrenceKept,
+    OccurrenceDisputed,
+    OccurrenceMissed,
+    GratitudeNote,
+    Letter,
+    MemberLeft,
+    SpaceClosed,
+}
+
+impl Activity {
+    /// Whether the mail names the partner who did it ("Ada made you a commitment"). A missed
+    /// occurrence has no doer, and a closed space says nothing of who closed it.
+    pub fn names_actor(self) -> bool {
+        !matches!(self, Activity::OccurrenceMissed | Activity::SpaceClosed)
+    }
+}
+
+/// What an event tells the partner by mail: what happened, where to see it, and the private
+/// words involved (quoted only when the recipient allows it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityMail {
-    /// Completes "<partner's name> …", or stands alone when `names_actor` is false.
-    pub what: &'static str,
-    pub names_actor: bool,
+    pub activity: Activity,
     /// Path in the app, under `server.public_url`.
     pub link: String,
     pub private_text: Option<String>,
@@ -173,31 +198,31 @@ impl ActivityMail {
     /// The mail the partner gets for `event`, if it is one of the things worth a mail.
     pub fn for_event(space: SpaceId, event: &SpaceEvent) -> Option<Self> {
         let at = |path: String| format!("/spaces/{space}{path}");
-        let (what, link, private_text) = match event {
+        let (activity, link, private_text) = match event {
             SpaceEvent::RequestCreated { request_id, text } => (
-                "asked you for something they need",
+                Activity::RequestCreated,
                 at(format!("/requests/{request_id}")),
                 Some(text.clone()),
             ),
             SpaceEvent::TalkProposed { talk_id, title, .. } => (
-                "proposed a talk",
+                Activity::TalkProposed,
                 at(format!("/talks/{talk_id}")),
                 Some(title.clone()),
             ),
-            SpaceEvent::TalkAccepted { talk_id } => {
-                ("accepted your talk", at(format!("/talks/{talk_id}")), None)
-            }
-            SpaceEvent::TalkMoved { talk_id, .. } => (
-                "proposed another time for a talk",
+            SpaceEvent::TalkAccepted { talk_id } => (
+                Activity::TalkAccepted,
                 at(format!("/talks/{talk_id}")),
                 None,
             ),
+            SpaceEvent::TalkMoved { talk_id, .. } => {
+                (Activity::TalkMoved, at(format!("/talks/{talk_id}")), None)
+            }
             SpaceEvent::CommitmentCreated {
                 commitment_id,
                 text,
                 ..
             } => (
-                "made you a commitment",
+                Activity::CommitmentCreated,
                 at(format!("/commitments/{commitment_id}")),
                 Some(text.clone()),
             ),
@@ -206,7 +231,7 @@ impl ActivityMail {
                 note,
                 ..
             } => (
-                "marked a commitment kept; you can confirm it",
+                Activity::OccurrenceKept,
                 at(format!("/commitments/{commitment_id}")),
                 note.clone(),
             ),
@@ -215,18 +240,15 @@ impl ActivityMail {
                 reason,
                 ..
             } => (
-                "disputed that a commitment was kept",
+                Activity::OccurrenceDisputed,
                 at(format!("/commitments/{commitment_id}")),
                 Some(reason.clone()),
             ),
-            SpaceEvent::OccurrenceMissed { commitment_id, .. } => {
-                return Some(ActivityMail {
-                    what: "A commitment made to you was missed.",
-                    names_actor: false,
-                    link: at(format!("/commitments/{commitment_id}")),
-                    private_text: None,
-                });
-            }
+            SpaceEvent::OccurrenceMissed { commitment_id, .. } => (
+                Activity::OccurrenceMissed,
+                at(format!("/commitments/{commitment_id}")),
+                None,
+            ),
             SpaceEvent::NoteDelivered {
                 note_id,
                 kind,
@@ -234,27 +256,19 @@ impl ActivityMail {
                 ..
             } => (
                 match kind {
-                    NoteKind::Gratitude => "left you a gratitude note",
-                    NoteKind::Letter => "wrote you a letter",
+                    NoteKind::Gratitude => Activity::GratitudeNote,
+                    NoteKind::Letter => Activity::Letter,
                 },
                 at(format!("/notes/{note_id}")),
                 Some(text.clone()),
             ),
-            SpaceEvent::MemberLeft { .. } => ("left the space", at(String::new()), None),
+            SpaceEvent::MemberLeft { .. } => (Activity::MemberLeft, at(String::new()), None),
             // A safety exit: that the space is closed, nothing of who, why or when.
-            SpaceEvent::SpaceClosed {} => {
-                return Some(ActivityMail {
-                    what: "Your shared space was closed.",
-                    names_actor: false,
-                    link: "/spaces".to_owned(),
-                    private_text: None,
-                });
-            }
+            SpaceEvent::SpaceClosed {} => (Activity::SpaceClosed, "/spaces".to_owned(), None),
             _ => return None,
         };
         Some(ActivityMail {
-            what,
-            names_actor: true,
+            activity,
             link,
             private_text,
         })
@@ -381,7 +395,7 @@ mod tests {
         let mail = ActivityMail::for_event(space, &SpaceEvent::SpaceClosed {});
         assert!(
             mail.as_ref()
-                .is_some_and(|m| !m.names_actor && m.private_text.is_none())
+                .is_some_and(|m| !m.activity.names_actor() && m.private_text.is_none())
         );
         let quiet_event = SpaceEvent::ActivityDone {
             activity_id: crate::ActivityId::new_at(Utc::now()),

@@ -31,6 +31,7 @@ macro_rules! templates {
             )*
             ("layout.txt", include_str!("../templates/layout.txt")),
             ("layout.html", include_str!("../templates/layout.html")),
+            ("activity_what.txt", include_str!("../templates/activity_what.txt")),
         ];
     };
 }
@@ -314,7 +315,7 @@ mod tests {
             "verify_email": {"link": "/verify-email?token=t"},
             "password_reset": {"link": "/reset-password?token=t"},
             "invite": {"inviter": "Ada", "link": "/join/c", "expires_on": "2026-12-03"},
-            "activity": {"actor": "Ben", "what": "made you a commitment", "link": "/spaces/s", "quote": "x"},
+            "activity": {"actor": "Ben", "activity": "commitment_created", "link": "/spaces/s", "quote": "x"},
             "missed_notice": {"link": "/spaces/s/commitments/c"},
             "reminder": {"reminder": "talk", "lead_minutes": 1440, "link": "/spaces/s"},
             "weekly_summary": {"week": "2026-11-23", "kept": 5, "missed": 1, "talks_held": 1, "requests_acknowledged": 2, "link": "/spaces/s"},
@@ -360,6 +361,34 @@ mod tests {
         let (subject, body) = text("check_in", 0);
         assert_eq!(subject, "Reminder: Time for a check-in");
         assert!(body.contains("time for a check-in"), "{body}");
+    }
+
+    #[test]
+    fn an_activity_mail_says_what_happened() {
+        let mail = |activity: &str, actor: serde_json::Value| {
+            let data = json!({"activity": activity, "actor": actor, "quote": null, "link": "/x",
+                "name": "Ada", "base_url": "https://kept.example", "unsubscribe_url": null});
+            compose("activity", &data).unwrap_or_else(|e| panic!("{activity}: {e}"))
+        };
+        let made = mail("commitment_created", json!("Ben"));
+        assert_eq!(made.subject, "Ben made you a commitment");
+        assert!(
+            made.text.contains("Ben made you a commitment.\n"),
+            "{}",
+            made.text
+        );
+        assert!(
+            made.html.contains("<p>Ben made you a commitment.</p>"),
+            "{}",
+            made.html
+        );
+        let missed = mail("occurrence_missed", json!(null));
+        assert_eq!(missed.subject, "A commitment made to you was missed.");
+        assert!(
+            mail("space_closed", json!(null))
+                .text
+                .contains("Your shared space was closed.")
+        );
     }
 
     #[test]

@@ -165,10 +165,10 @@ pub(crate) fn mail_about_event(
             dedupe_key: format!("event:{space}:{seq}:{member}"),
             template: "activity",
             kind: Some(MailKind::Activity),
-            about: activity.names_actor.then_some(actor),
+            about: activity.activity.names_actor().then_some(actor),
             data: json!({
-                "actor": if activity.names_actor { Value::from(actor_name.clone()) } else { Value::Null },
-                "what": activity.what,
+                "actor": if activity.activity.names_actor() { Value::from(actor_name.clone()) } else { Value::Null },
+                "activity": activity.activity,
                 "link": activity.link,
                 "quote": activity.private_text,
             }),
