@@ -378,12 +378,7 @@ impl Store {
                     }
                 }
             };
-            crate::reminders::schedule::sync_talk(
-                conn,
-                &self.reminder_settings,
-                &id.to_string(),
-                now,
-            )?;
+            crate::reminders::schedule::sync_talk(conn, &self.reminder_settings, id, now)?;
             append_event(conn, space, caller, Audience::Members, &event, now)?;
             load(conn, space, id)
         })

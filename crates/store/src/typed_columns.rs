@@ -16,6 +16,8 @@ use kept_core::request::RequestState;
 use kept_core::space::SpaceState;
 use kept_core::talk::{Cadence, Outcome, TalkMode, TalkState};
 
+// The connection type is this crate's, so these impls can only be written here (the orphan rule),
+// one per stored type; a type left out fails to compile where a query binds it.
 macro_rules! text_on_both_backends {
     ($($name:ty),* $(,)?) => {$(
         impl ToSql<Text, MultiBackend> for $name {

@@ -82,12 +82,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             extend(conn, id, now)?;
-            crate::reminders::schedule::sync_commitment(
-                conn,
-                &self.reminder_settings,
-                &id.to_string(),
-                now,
-            )?;
+            crate::reminders::schedule::sync_commitment(conn, &self.reminder_settings, id, now)?;
             let event = SpaceEvent::CommitmentCreated {
                 commitment_id: id,
                 text: new.text.into_string(),
@@ -175,12 +170,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             extend(conn, id, now)?;
-            crate::reminders::schedule::sync_commitment(
-                conn,
-                &self.reminder_settings,
-                &id.to_string(),
-                now,
-            )?;
+            crate::reminders::schedule::sync_commitment(conn, &self.reminder_settings, id, now)?;
             let event = SpaceEvent::CommitmentRenegotiated {
                 commitment_id: id,
                 version: row.version + 1,
@@ -212,12 +202,7 @@ impl Store {
                     commitments::retired_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
-            crate::reminders::schedule::sync_commitment(
-                conn,
-                &self.reminder_settings,
-                &id.to_string(),
-                now,
-            )?;
+            crate::reminders::schedule::sync_commitment(conn, &self.reminder_settings, id, now)?;
             append_event(
                 conn,
                 space,

@@ -16,7 +16,7 @@ use kept_core::mail::MailPreferences;
 use kept_core::reminder::{self, Firing, ReminderKind};
 use kept_core::schedule::{Recurrence, Schedule};
 use kept_core::talk::{Cadence, TalkState};
-use kept_core::{SpaceId, UserId};
+use kept_core::{CommitmentId, SpaceId, TalkId, UserId};
 
 /// Lead times, from `[scheduler]` in the config.
 #[derive(Debug, Clone)]
@@ -230,9 +230,10 @@ pub(crate) fn sync_person(
 pub(crate) fn sync_talk(
     conn: &mut DbConnection,
     settings: &ReminderSettings,
-    talk: &str,
+    talk: TalkId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let talk = &talk.to_string();
     let Some(times) = TalkTimes::load(conn, talk)? else {
         return Ok(());
     };
@@ -256,9 +257,10 @@ pub(crate) fn sync_talk(
 pub(crate) fn sync_commitment(
     conn: &mut DbConnection,
     settings: &ReminderSettings,
-    commitment: &str,
+    commitment: CommitmentId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let commitment = &commitment.to_string();
     let Some(times) = CommitmentTimes::load(conn, commitment)? else {
         return Ok(());
     };
