@@ -324,7 +324,13 @@ impl Store {
                     Ok(ClaimedDelivery {
                         recipient: row.recipient_id,
                         kind: row.kind,
-                        data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
+                        // Unreadable data is logged here; the strict templates then refuse to
+                        // render it, so the delivery is marked failed rather than sent half-empty
+                        // (one bad row does not hold back the others in this claim).
+                        data: serde_json::from_str(&row.data).unwrap_or_else(|error| {
+                            tracing::error!(delivery = %row.id, %error, "a delivery's data is corrupt");
+                            Value::Null
+                        }),
                         id: row.id,
                         dedupe_key: row.dedupe_key,
                         to_address: row.to_address,
