@@ -4,6 +4,7 @@
 
 use crate::auth::TokenRefused;
 use crate::error::ApiError;
+use crate::handler::blocking;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -47,7 +48,7 @@ impl FromRequest for Caller {
                     }
                 })?;
             let store = state.store.clone();
-            if !web::block(move || store.session_active(user, session)).await?? {
+            if !blocking(move || store.session_active(user, session)).await? {
                 return Err(ApiError::unauthenticated(
                     "session_ended",
                     "this session was signed out",

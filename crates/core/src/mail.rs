@@ -100,8 +100,8 @@ impl Default for MailPreferences {
 }
 
 impl MailPreferences {
-    /// The stored form; anything unreadable counts as the defaults (never as "mail everything
-    /// off", never as an error that would stop a command).
+    /// The stored form: JSON. (Reading it back is the store's, which treats unreadable text as
+    /// corrupt rather than as the defaults.)
     pub fn to_stored(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
     }

@@ -46,8 +46,8 @@ templates![
     "weekly_summary",
 ];
 
-/// Parsed once, on first use; the sources are compiled in, so a syntax error shows in the first
-/// test that renders a mail.
+/// Parsed once: by `Mailer::new`, so that a broken template stops the start rather than failing
+/// every mail later.
 static TEMPLATES: LazyLock<Result<Templates, String>> =
     LazyLock::new(|| Templates::new(SOURCES).map_err(|e| e.to_string()));
 
@@ -202,6 +202,9 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     pub fn new(options: &MailerOptions, unsubscribe: UnsubscribeLinks) -> Result<Self, MailError> {
+        TEMPLATES
+            .as_ref()
+            .map_err(|e| MailError::Templates(e.clone()))?;
         let from: Mailbox = options
             .from
             .parse()
@@ -358,6 +361,7 @@ mod tests {
         let (subject, body) = text("commitment", 60);
         assert_eq!(subject, "Reminder: A commitment of yours");
         assert!(body.contains("is due in 1 hour."), "{body}");
+        assert!(text("talk", 0).1.contains("Your talk starts now."));
         let (subject, body) = text("check_in", 0);
         assert_eq!(subject, "Reminder: Time for a check-in");
         assert!(body.contains("time for a check-in"), "{body}");
@@ -389,6 +393,27 @@ mod tests {
                 .text
                 .contains("Your shared space was closed.")
         );
+    }
+
+    #[test]
+    fn mail_queued_by_an_earlier_version_still_renders() {
+        let base = |mut data: serde_json::Value| {
+            data["name"] = json!("Ada");
+            data["base_url"] = json!("https://kept.example");
+            data["unsubscribe_url"] = json!(null);
+            data
+        };
+        let reminder = base(json!({"what": "Your talk", "when": "starts in 1 hour", "link": "/x"}));
+        let mail = compose("reminder", &reminder).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mail.subject, "Reminder: Your talk");
+        assert!(
+            mail.text.contains("Your talk, starts in 1 hour."),
+            "{}",
+            mail.text
+        );
+        let activity = base(json!({"actor": "Ben", "what": "made you a commitment", "link": "/x"}));
+        let mail = compose("activity", &activity).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mail.subject, "Ben made you a commitment");
     }
 
     #[test]

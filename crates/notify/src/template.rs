@@ -17,7 +17,8 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
-    /// Parses `sources` (file name, text); a syntax error is an error here, at start-up.
+    /// Parses `sources` (file name, text); a syntax error is an error here (the mailer parses its
+    /// templates when it is built, so at start-up).
     pub fn new(sources: &[(&'static str, &'static str)]) -> Result<Self, Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);

@@ -10,9 +10,9 @@ use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use kept_core::UserId;
 use kept_core::account::Email;
 use kept_core::mail::{MailKind, MailPreferences};
+use kept_core::{UserId, name_of};
 use serde_json::json;
 
 /// How long a verification link works.
@@ -36,19 +36,12 @@ impl LinkSecret {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a mailed link is for; stored by its serde name, like every stored enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 enum Purpose {
     VerifyEmail,
     PasswordReset,
-}
-
-impl Purpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Purpose::VerifyEmail => "verify_email",
-            Purpose::PasswordReset => "password_reset",
-        }
-    }
 }
 
 /// Records a verification link for `user` and writes the mail that carries it.
@@ -89,7 +82,7 @@ fn insert_token(
         .values((
             email_tokens::token_hash.eq(&secret.digest),
             email_tokens::user_id.eq(user),
-            email_tokens::purpose.eq(purpose.as_str()),
+            email_tokens::purpose.eq(name_of(purpose)),
             email_tokens::created_at.eq(stored_time(now)),
             email_tokens::expires_at.eq(stored_time(expires_at)),
         ))
@@ -105,7 +98,7 @@ fn spend_token(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<UserId>> {
     let spent = diesel::update(email_tokens::table.find(digest))
-        .filter(email_tokens::purpose.eq(purpose.as_str()))
+        .filter(email_tokens::purpose.eq(name_of(purpose)))
         .filter(email_tokens::used_at.is_null())
         .filter(email_tokens::expires_at.gt(stored_time(now)))
         .set(email_tokens::used_at.eq(stored_time(now)))

@@ -51,7 +51,7 @@ impl TryFrom<UserRow> for UserView {
             id: row.id,
             email: Email::from_trusted(row.email),
             display_name: row.display_name,
-            time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
+            time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Corrupt)?,
             email_verified: row.email_verified_at.is_some(),
             check_in_times: stored_json("check-in times", &row.check_in_times)?,
             mail: stored_json("mail preferences", &row.mail_preferences)?,

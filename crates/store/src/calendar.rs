@@ -13,6 +13,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use kept_core::UserId;
 use kept_core::calendar::CalendarEntry;
+use kept_core::commitment::OccurrenceState;
 use kept_core::space::SpaceState;
 use kept_core::talk::TalkState;
 use kept_core::talk::{Cadence, starts};
@@ -52,13 +53,13 @@ impl Store {
         let now = self.now();
         let until = now + FEED_HORIZON;
         self.read(|conn| {
-            let user: String = calendar_tokens::table
+            let user: UserId = calendar_tokens::table
                 .find(digest)
                 .select(calendar_tokens::user_id)
                 .first(conn)?;
             let open_spaces = memberships::table
                 .inner_join(spaces::table)
-                .filter(memberships::user_id.eq(&user))
+                .filter(memberships::user_id.eq(user))
                 .filter(memberships::left_at.is_null())
                 .filter(spaces::state.ne(SpaceState::Closed))
                 .select(memberships::space_id)
@@ -91,8 +92,8 @@ impl Store {
             let due = occ::table
                 .inner_join(commitments::table)
                 .filter(occ::space_id.eq_any(&open_spaces))
-                .filter(commitments::committer_id.eq(&user))
-                .filter(occ::state.eq("due"))
+                .filter(commitments::committer_id.eq(user))
+                .filter(occ::state.eq(OccurrenceState::Due))
                 .filter(occ::due_at.ge(stored_time(now)))
                 .filter(occ::due_at.le(stored_time(until)))
                 .select((occ::id, occ::due_at, commitments::text))

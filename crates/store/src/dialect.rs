@@ -1,5 +1,6 @@
-//! The SQL that differs between SQLite and PostgreSQL, in one place; every other module writes
-//! the same query for both. Three things differ:
+//! The SQL of commands that differs between SQLite and PostgreSQL, in one place; every command
+//! module writes the same query for both. (How a connection and its transactions begin —
+//! `BEGIN IMMEDIATE`, the migration lock — is `db.rs`'s.) Three things differ:
 //! - claiming queue rows: PostgreSQL locks them and skips rows another instance holds
 //!   (`FOR UPDATE SKIP LOCKED`), so instances share a queue without queueing on each other;
 //!   SQLite needs nothing, as its write transaction already holds the only write lock;

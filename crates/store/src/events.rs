@@ -50,7 +50,7 @@ impl TryFrom<EventRow> for EventView {
             actor_id: row.actor_id,
             created_at: utc(row.created_at),
             payload: serde_json::from_str(&row.payload)
-                .map_err(|e| StoreError::Internal(format!("event payload is not JSON: {e}")))?,
+                .map_err(|e| StoreError::Corrupt(format!("event payload is not JSON: {e}")))?,
         })
     }
 }

@@ -4,8 +4,8 @@
 //! decided at writing time, from core's rules.
 
 use crate::dialect::{insert_unless_taken, load_claimed};
-use crate::error::StoreResult;
-use crate::rows::{stored_json, stored_time, stored_zone};
+use crate::error::{StoreError, StoreResult};
+use crate::rows::{stored_json, stored_name, stored_time, stored_zone};
 use crate::schema::{deliveries, memberships, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -49,6 +49,9 @@ struct Recipient {
     preferences: MailPreferences,
 }
 
+/// The person `user`, if they exist and their settings can be read. Unreadable settings are
+/// logged and the mail is not written: one person's corrupt row must not fail the command that
+/// the other partner is making, and guessing their preferences could mail what they turned off.
 fn recipient(conn: &mut DbConnection, user: UserId) -> StoreResult<Option<Recipient>> {
     let row = users::table
         .find(user)
@@ -61,16 +64,25 @@ fn recipient(conn: &mut DbConnection, user: UserId) -> StoreResult<Option<Recipi
         ))
         .first::<(String, String, Option<NaiveDateTime>, String, String)>(conn)
         .optional()?;
-    row.map(|(email, display_name, verified_at, zone, preferences)| {
-        Ok(Recipient {
+    let Some((email, display_name, verified_at, zone, preferences)) = row else {
+        return Ok(None);
+    };
+    let settings = stored_zone(&zone)
+        .and_then(|zone| Ok((zone, stored_json("mail preferences", &preferences)?)));
+    match settings {
+        Ok((zone, preferences)) => Ok(Some(Recipient {
             email,
             display_name,
             verified: verified_at.is_some(),
-            zone: stored_zone(&zone)?,
-            preferences: stored_json("mail preferences", &preferences)?,
-        })
-    })
-    .transpose()
+            zone,
+            preferences,
+        })),
+        Err(StoreError::Corrupt(cause)) => {
+            tracing::error!(%user, %cause, "a person's mail settings are corrupt; no mail written");
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Writes `mail` to `to`, unless their preferences or an unverified address rule it out.
@@ -230,11 +242,34 @@ struct ClaimRow {
     id: String,
     dedupe_key: String,
     to_address: String,
-    recipient_id: Option<UserId>,
+    recipient_id: Option<String>,
     template: String,
-    kind: Option<MailKind>,
+    kind: Option<String>,
     data: String,
     attempts: i32,
+}
+
+impl ClaimedDelivery {
+    fn read(row: ClaimRow) -> StoreResult<Self> {
+        Ok(ClaimedDelivery {
+            recipient: row
+                .recipient_id
+                .as_deref()
+                .map(|id| stored_name("recipient id", id))
+                .transpose()?,
+            kind: row
+                .kind
+                .as_deref()
+                .map(|kind| stored_name("mail kind", kind))
+                .transpose()?,
+            data: stored_json("mail data", &row.data)?,
+            id: row.id,
+            dedupe_key: row.dedupe_key,
+            to_address: row.to_address,
+            template: row.template,
+            attempts: row.attempts,
+        })
+    }
 }
 
 /// How one attempt ended: sent, or an error with the time to try again (`None`: give up).
@@ -319,26 +354,26 @@ impl Store {
                     deliveries::attempts,
                 ))
                 .load(conn)?;
-            rows.into_iter()
-                .map(|row| {
-                    Ok(ClaimedDelivery {
-                        recipient: row.recipient_id,
-                        kind: row.kind,
-                        // Unreadable data is logged here; the strict templates then refuse to
-                        // render it, so the delivery is marked failed rather than sent half-empty
-                        // (one bad row does not hold back the others in this claim).
-                        data: serde_json::from_str(&row.data).unwrap_or_else(|error| {
-                            tracing::error!(delivery = %row.id, %error, "a delivery's data is corrupt");
-                            Value::Null
-                        }),
-                        id: row.id,
-                        dedupe_key: row.dedupe_key,
-                        to_address: row.to_address,
-                        template: row.template,
-                        attempts: row.attempts,
-                    })
-                })
-                .collect()
+            // Each row is read on its own: one that cannot be read is logged and marked failed
+            // (it would fail every time), and does not hold back the others.
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in rows {
+                let id = row.id.clone();
+                match ClaimedDelivery::read(row) {
+                    Ok(delivery) => claimed.push(delivery),
+                    Err(StoreError::Corrupt(cause)) => {
+                        tracing::error!(delivery = %id, %cause, "a delivery's stored data is corrupt");
+                        diesel::update(deliveries::table.find(&id))
+                            .set((
+                                deliveries::status.eq("failed"),
+                                deliveries::last_error.eq(format!("corrupt stored value: {cause}")),
+                            ))
+                            .execute(conn)?;
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            Ok(claimed)
         })
     }
 

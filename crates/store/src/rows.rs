@@ -42,3 +42,11 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(stored)
         .map_err(|error| StoreError::Corrupt(format!("unreadable {what} {stored:?}: {error}")))
 }
+
+/// A stored id or enum read from its text by hand, where a query reads text so that one bad row
+/// can be set aside rather than fail the whole load.
+pub(crate) fn stored_name<T: std::str::FromStr>(what: &str, stored: &str) -> StoreResult<T> {
+    stored
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("unreadable {what} {stored:?}")))
+}

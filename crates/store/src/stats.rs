@@ -149,7 +149,7 @@ pub(crate) fn gather(
                 author,
                 local_day: day
                     .parse()
-                    .map_err(|_| StoreError::Internal(format!("stored day {day:?}")))?,
+                    .map_err(|_| StoreError::Corrupt(format!("stored day {day:?}")))?,
                 score,
             })
         })

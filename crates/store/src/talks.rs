@@ -122,9 +122,9 @@ impl TryFrom<TalkRow> for TalkView {
             cadence: row.cadence,
             starts_at: utc(row.starts_at),
             duration_minutes: row.duration_minutes,
-            time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Internal)?,
+            time_zone: TimeZone::parse(&row.time_zone).map_err(StoreError::Corrupt)?,
             agenda: serde_json::from_str(&row.agenda)
-                .map_err(|e| StoreError::Internal(format!("stored agenda: {e}")))?,
+                .map_err(|e| StoreError::Corrupt(format!("stored agenda: {e}")))?,
             state: row.state,
             created_at: utc(row.created_at),
         })
@@ -206,7 +206,7 @@ impl Store {
                 .find(viewer)
                 .select(users::time_zone)
                 .first(conn)?;
-            let viewer_zone = TimeZone::parse(&viewer_zone).map_err(StoreError::Internal)?;
+            let viewer_zone = TimeZone::parse(&viewer_zone).map_err(StoreError::Corrupt)?;
             let upcoming = if talk.state == TalkState::Declined {
                 Vec::new()
             } else {

@@ -52,7 +52,7 @@ impl TryFrom<TrustRow> for TrustView {
             local_day: row
                 .local_day
                 .parse()
-                .map_err(|_| StoreError::Internal(format!("stored day {:?}", row.local_day)))?,
+                .map_err(|_| StoreError::Corrupt(format!("stored day {:?}", row.local_day)))?,
             created_at: utc(row.created_at),
         })
     }
@@ -119,7 +119,7 @@ impl Store {
                 .find(author)
                 .select(users::time_zone)
                 .first(conn)?;
-            let zone = TimeZone::parse(&zone).map_err(StoreError::Internal)?;
+            let zone = TimeZone::parse(&zone).map_err(StoreError::Corrupt)?;
             let local_day = now.with_timezone(&zone.tz()).date_naive();
             let today = trust_ratings::table
                 .filter(trust_ratings::space_id.eq(space))

@@ -239,7 +239,7 @@ impl Store {
                 state: current.state,
                 opens_at: current.opens_at,
                 due_at: current.due_at,
-                grace: Grace::minutes(parent.grace_minutes).map_err(StoreError::Internal)?,
+                grace: Grace::minutes(parent.grace_minutes).map_err(StoreError::Corrupt)?,
             };
             let target = occ::table.find(occurrence);
             let event = match change {

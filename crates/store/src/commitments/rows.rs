@@ -47,7 +47,7 @@ impl CommitmentRow {
             request_id: self.request_id,
             text: self.text.clone(),
             schedule: self.recurrence()?,
-            time_zone: TimeZone::parse(&self.time_zone).map_err(StoreError::Internal)?,
+            time_zone: TimeZone::parse(&self.time_zone).map_err(StoreError::Corrupt)?,
             grace_minutes: self.grace_minutes,
             state: self.state,
             version: self.version,
@@ -58,11 +58,11 @@ impl CommitmentRow {
 
     pub(super) fn recurrence(&self) -> StoreResult<Recurrence> {
         serde_json::from_str(&self.schedule)
-            .map_err(|e| StoreError::Internal(format!("stored schedule: {e}")))
+            .map_err(|e| StoreError::Corrupt(format!("stored schedule: {e}")))
     }
 
     pub(super) fn schedule(&self) -> StoreResult<Schedule> {
-        let zone = TimeZone::parse(&self.time_zone).map_err(StoreError::Internal)?;
+        let zone = TimeZone::parse(&self.time_zone).map_err(StoreError::Corrupt)?;
         Ok(Schedule {
             recurrence: self.recurrence()?,
             zone: zone.tz(),

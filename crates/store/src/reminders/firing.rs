@@ -8,7 +8,7 @@ use crate::dialect::load_claimed;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{stored_time, utc};
+use crate::rows::{stored_name, stored_time, utc};
 use crate::schema::{memberships, reminders, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -64,14 +64,17 @@ impl Store {
                     reminders::lead_minutes,
                     reminders::next_fire_at,
                 ));
-            type Row = (String, ReminderKind, Option<UserId>, String, i32, NaiveDateTime);
+            // Kind and user are read as text and parsed row by row (`Due::read`), so that one
+            // unreadable row cannot fail the whole batch.
+            type Row = (String, String, Option<String>, String, i32, NaiveDateTime);
             // Several instances share the due rows; none fires one twice.
             let rows: Vec<Row> = load_claimed!(conn, due)?;
             let mut report = FiringReport::default();
             for (id, kind, user, subject, lead, fire_at) in rows {
                 report.due += 1;
-                let fired = Due::read(id.clone(), kind, user, subject, lead, fire_at)
-                    .and_then(|row| fire(conn, &row, now));
+                // Each firing in its own savepoint: one that fails part-way leaves nothing behind.
+                let fired = Due::read(id.clone(), &kind, user.as_deref(), subject, lead, fire_at)
+                    .and_then(|row| conn.transaction(|conn| fire(conn, &row, now)));
                 match fired {
                     Ok(true) => report.sent += 1,
                     Ok(false) => {}
@@ -95,16 +98,16 @@ impl Store {
 impl Due {
     fn read(
         id: String,
-        kind: ReminderKind,
-        user: Option<UserId>,
+        kind: &str,
+        user: Option<&str>,
         subject: String,
         lead_minutes: i32,
         fire_at: NaiveDateTime,
     ) -> StoreResult<Self> {
         Ok(Due {
             id,
-            kind,
-            user,
+            kind: stored_name("reminder kind", kind)?,
+            user: user.map(|user| stored_name("user id", user)).transpose()?,
             subject,
             lead: Duration::minutes(i64::from(lead_minutes)),
             fire_at: utc(fire_at),
