@@ -223,9 +223,64 @@ async fn missed_notices_and_the_weekly_summary(flavor: Flavor) {
     );
 }
 
+/// A reminder whose subject cannot be read (a commitment's schedule edited by hand into
+/// nonsense) is set aside and logged; it holds back neither the other reminders due with it nor
+/// the scheduler, and the API answers as before.
+async fn a_corrupt_reminder_holds_back_no_other(flavor: Flavor) {
+    let Some((app, sink)) = spawn_app_with_mail(flavor, &[FAST_SCHEDULER]).await else {
+        return;
+    };
+    let (ada, ben, space) = app.paired_space().await;
+    app.verify_email(&sink, &ada).await;
+    app.verify_email(&sink, &ben).await;
+    let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
+    // Ben is reminded at 20:30 of a commitment due at 21:30; Ada checks in at 20:30 too.
+    let commitment =
+        json!({"text": "Call before bed", "schedule": {"kind": "daily", "at": "21:30:00"}});
+    let created = expect_json(
+        app.post(&s("/commitments"), &ben.access, commitment).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    patch_me(&app, &ada.access, json!({"check_in_times": ["20:30:00"]})).await;
+    {
+        use diesel::{RunQueryDsl, sql_query};
+        let id = created["id"].as_str().unwrap();
+        sql_query(format!(
+            "UPDATE commitments SET schedule = 'not a schedule' WHERE id = '{id}'"
+        ))
+        .execute(&mut app.db().connect())
+        .unwrap();
+    }
+
+    at(
+        &app,
+        Duration::hours(11) + Duration::minutes(30) + Duration::seconds(30),
+    );
+    sink.expect("ada@example.org", "Reminder: Time for a check-in")
+        .await;
+    tokio::time::sleep(Wait::from_millis(300)).await;
+    assert!(
+        sink.received()
+            .iter()
+            .all(|m| !m.subject.contains("A commitment of yours")),
+        "the unreadable commitment reminds no one"
+    );
+    // The scheduler goes on: the next evening's check-in comes as well.
+    at(
+        &app,
+        Duration::days(1) + Duration::hours(11) + Duration::minutes(30) + Duration::seconds(30),
+    );
+    let check_ins = sink
+        .wait_for(2, Wait::from_secs(10), |m| m.subject.contains("check-in"))
+        .await;
+    assert_eq!(check_ins.len(), 2);
+}
+
 on_both_databases!(
     reminders_come_in_local_time_once_and_wait_for_quiet_hours,
     missed_notices_and_the_weekly_summary,
+    a_corrupt_reminder_holds_back_no_other,
 );
 
 /// Two instances on one PostgreSQL database, 2,000 check-in reminders due in the same minute:

@@ -3,7 +3,7 @@
 
 use super::rows::{HORIZON, SWEEP_BATCH, extend};
 use super::views::SweepReport;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::rows::{stored_time, utc};
 use crate::schema::{commitment_occurrences as occ, commitments, spaces};
@@ -51,13 +51,23 @@ impl Store {
                 .load(conn)?)
         })?;
         for (commitment, space) in stale {
-            report.extended +=
+            let extended =
                 self.write(
                     |conn| match crate::membership::lock_space_row(conn, space)? {
                         SpaceState::Closed => Ok(0),
                         _ => extend(conn, commitment, now),
                     },
-                )?;
+                );
+            match extended {
+                Ok(extended) => report.extended += extended,
+                // A commitment whose schedule cannot be read gets no new occurrences; it is
+                // logged each round, and the others go on.
+                Err(StoreError::Corrupt(cause)) => {
+                    tracing::error!(%commitment, %cause, "a commitment's stored data is corrupt");
+                    report.corrupt += 1;
+                }
+                Err(other) => return Err(other),
+            }
         }
         Ok(report)
     }

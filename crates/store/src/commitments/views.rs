@@ -71,4 +71,6 @@ pub enum OccurrenceChange {
 pub struct SweepReport {
     pub missed: usize,
     pub extended: usize,
+    /// Commitments whose stored data could not be read (logged, left as they are).
+    pub corrupt: usize,
 }
