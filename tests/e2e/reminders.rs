@@ -4,8 +4,9 @@
 
 use chrono::Duration;
 use kept_core::Clock;
+use kept_tests::mail::SmtpSink;
 use kept_tests::{
-    Flavor, TestApp, expect_json, on_both_databases, spawn_app_with_mail, start_time,
+    Flavor, Person, TestApp, expect_json, on_both_databases, spawn_app_with_mail, start_time,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -19,18 +20,25 @@ fn at(app: &TestApp, offset: Duration) {
     app.clock.advance(target - app.clock.now());
 }
 
+/// The app with a fast scheduler and a mail server, and a paired space whose two partners have
+/// verified their addresses (an unverified address gets no reminders).
+async fn paired_with_mail(flavor: Flavor) -> Option<(TestApp, SmtpSink, (Person, Person, String))> {
+    let (app, sink) = spawn_app_with_mail(flavor, &[FAST_SCHEDULER]).await?;
+    let (ada, ben, space) = app.paired_space().await;
+    app.verify_email(&sink, &ada).await;
+    app.verify_email(&sink, &ben).await;
+    Some((app, sink, (ada, ben, space)))
+}
+
 async fn patch_me(app: &TestApp, token: &str, body: Value) {
     let response = app.patch_me(token, body).await;
     expect_json(response, StatusCode::OK).await;
 }
 
 async fn reminders_come_in_local_time_once_and_wait_for_quiet_hours(flavor: Flavor) {
-    let Some((app, sink)) = spawn_app_with_mail(flavor, &[FAST_SCHEDULER]).await else {
+    let Some((app, sink, (mut ada, mut ben, space))) = paired_with_mail(flavor).await else {
         return;
     };
-    let (mut ada, mut ben, space) = app.paired_space().await;
-    app.verify_email(&sink, &ada).await;
-    app.verify_email(&sink, &ben).await;
     let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
     // Monday 2 March 2026, 09:00 in Berlin (both partners' zone). Ada checks in at 20:00; Ben's
     // quiet hours are 18:00–20:00.
@@ -175,12 +183,9 @@ async fn reminders_come_in_local_time_once_and_wait_for_quiet_hours(flavor: Flav
 }
 
 async fn missed_notices_and_the_weekly_summary(flavor: Flavor) {
-    let Some((app, sink)) = spawn_app_with_mail(flavor, &[FAST_SCHEDULER]).await else {
+    let Some((app, sink, (ada, ben, space))) = paired_with_mail(flavor).await else {
         return;
     };
-    let (ada, ben, space) = app.paired_space().await;
-    app.verify_email(&sink, &ada).await;
-    app.verify_email(&sink, &ben).await;
     let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
     // Ada asks for the Monday summary; Ben commits to 21:00 daily and never marks it kept.
     patch_me(&app, &ada.access, json!({"mail": {"weekly_summary": true}})).await;
@@ -227,12 +232,9 @@ async fn missed_notices_and_the_weekly_summary(flavor: Flavor) {
 /// nonsense) is set aside and logged; it holds back neither the other reminders due with it nor
 /// the scheduler, and the API answers as before.
 async fn a_corrupt_reminder_holds_back_no_other(flavor: Flavor) {
-    let Some((app, sink)) = spawn_app_with_mail(flavor, &[FAST_SCHEDULER]).await else {
+    let Some((app, sink, (ada, ben, space))) = paired_with_mail(flavor).await else {
         return;
     };
-    let (ada, ben, space) = app.paired_space().await;
-    app.verify_email(&sink, &ada).await;
-    app.verify_email(&sink, &ben).await;
     let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
     // Ben is reminded at 20:30 of a commitment due at 21:30; Ada checks in at 20:30 too.
     let commitment =
