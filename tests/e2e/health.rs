@@ -33,7 +33,7 @@ on_both_databases!(health_and_readiness_answer);
 mod postgres_outage {
     use super::*;
     use diesel::connection::SimpleConnection;
-    use diesel::{Connection, PgConnection};
+    use diesel::{Connection, PgConnection, RunQueryDsl};
     use kept_tests::spawn_app_with;
 
     /// Found by an outside test: while the database was unreachable every request waited the
@@ -57,6 +57,22 @@ mod postgres_outage {
                  SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';"
             ))
             .unwrap();
+        // pg_terminate_backend only signals: wait until every backend of the database is gone,
+        // or a request may still be served by one that has not yet exited.
+        let mut gone = false;
+        for _ in 0..200 {
+            let remaining: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                &format!("(SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}')"),
+            ))
+            .get_result(&mut admin)
+            .unwrap();
+            if remaining == 0 {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(gone, "the database's backends exit");
 
         let impatient = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))

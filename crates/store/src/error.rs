@@ -44,6 +44,9 @@ impl From<diesel::result::Error> for StoreError {
                 Self::Unavailable(info.message().to_owned())
             }
             Error::BrokenTransactionManager => Self::Unavailable(error.to_string()),
+            // A COMMIT on a connection the server just closed fails, and so does the rollback
+            // diesel tries after it: the cause is the commit's error.
+            Error::RollbackErrorOnCommit { commit_error, .. } => Self::from(*commit_error),
             // A column whose text does not read as its type (an id, say).
             Error::DeserializationError(cause) => Self::Corrupt(cause.to_string()),
             other => Self::Internal(other.to_string()),
