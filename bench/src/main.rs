@@ -149,7 +149,6 @@ impl Server {
             .env("KEPT__LIMITS__INVITE_ACCEPT_PER_MINUTE", "1000000")
             .env("KEPT__LOG__FILTER", "error")
             // As in the production image (Dockerfile): argon2's buffers go back to the system.
-            .env("MALLOC_MMAP_THRESHOLD_", "131072")
             .stdout(Stdio::null())
             .spawn()
             .expect("start kept");

@@ -10,9 +10,10 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 #[derive(diesel::MultiConnection)]
@@ -91,8 +92,10 @@ impl DatabaseUrl {
                     })?;
                 }
                 let mut conn = SqliteConnection::establish(&self.target)?;
-                // busy_timeout makes a second writer wait instead of failing; SQLite leaves
-                // foreign keys off unless asked. (WAL is set once per file: see `build_pool`.)
+                // Writers of this process take turns before they reach SQLite (`Pool::begin`);
+                // busy_timeout covers another process on the same file (the command line).
+                // SQLite leaves foreign keys off unless asked. (WAL is set once per file: see
+                // `build_pool`.)
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )?;
@@ -135,15 +138,91 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 /// is answered 503 about this soon instead of after the whole connect timeout.
 const KNOWN_DOWN_WAIT: Duration = Duration::from_millis(100);
 
-/// The pool, and whether the database answered the latest connection attempt.
+/// The pool, whether the database answered the latest connection attempt, and (SQLite) the
+/// writers' turn.
 #[derive(Debug, Clone)]
 pub struct Pool {
     pool: r2d2::Pool<Manager>,
     reachable: Arc<AtomicBool>,
     connect_timeout: Duration,
+    /// SQLite has one write lock per file, and a writer that finds it taken sleeps and polls in
+    /// the busy handler. Writers of this process queue here instead and are woken in turn;
+    /// readers never take it (WAL lets them read beside the writer).
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+/// What a transaction is for. A write on SQLite begins `IMMEDIATE`: a deferred transaction that
+/// reads and then writes fails at once with SQLITE_BUSY when another connection wrote
+/// meanwhile, whatever busy_timeout says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Read,
+    Write,
+}
+
+/// An open transaction on a pooled connection, holding the writer's turn while it lasts.
+/// Finish it with [`finish`].
+pub struct Transaction<'pool> {
+    conn: PooledConnection,
+    _turn: Option<MutexGuard<'pool, ()>>,
+}
+
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("writer_turn", &self._turn.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deref for Transaction<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Transaction<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
 }
 
 impl Pool {
+    /// Begins a transaction. There is no ping before a connection is handed out (a round trip
+    /// on every command); instead a pooled connection the server has closed (a restart, an
+    /// administrator) fails its `BEGIN` at once, is thrown away, and the next one is tried.
+    pub fn begin(&self, purpose: Purpose) -> StoreResult<Transaction<'_>> {
+        let turn = match (&self.sqlite_writer, purpose) {
+            (Some(writer), Purpose::Write) => {
+                // A writer that panicked rolled back with its connection; the turn is free.
+                Some(writer.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+            _ => None,
+        };
+        let mut attempts_left = self.pool.max_size() + 1;
+        loop {
+            let mut conn = self.get()?;
+            let begun = match (&mut *conn, purpose) {
+                (DbConnection::Sqlite(inner), Purpose::Write) => {
+                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+                }
+                _ => <DbConnection as Connection>::TransactionManager::begin_transaction(&mut conn),
+            };
+            match begun {
+                Ok(()) => return Ok(Transaction { conn, _turn: turn }),
+                Err(error) if crate::error::is_connection_lost(&error) => {
+                    discard(&mut conn);
+                    attempts_left -= 1;
+                    if attempts_left == 0 {
+                        return Err(error.into());
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
     /// A connection within the connect timeout, or — once an attempt to connect has failed —
     /// the failure within [`KNOWN_DOWN_WAIT`] (a connection that frees up meanwhile is taken).
     pub fn get(&self) -> StoreResult<PooledConnection> {
@@ -195,6 +274,8 @@ pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool>
     };
     let pool = r2d2::Pool::builder()
         .max_size(max_size.max(1))
+        // See `Pool::begin`: a dead connection shows at BEGIN, which every use sends anyway.
+        .test_on_check_out(false)
         .connection_timeout(options.connect_timeout)
         .error_handler(Box::new(r2d2::LoggingErrorHandler))
         .build(manager)
@@ -203,6 +284,7 @@ pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool>
         pool,
         reachable,
         connect_timeout: options.connect_timeout,
+        sqlite_writer: (url.backend == Backend::Sqlite).then(Arc::default),
     })
 }
 
@@ -233,37 +315,15 @@ pub fn migrations_current(conn: &mut DbConnection) -> StoreResult<bool> {
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
-/// Runs `command` in one write transaction. On SQLite it starts with `BEGIN IMMEDIATE`: a
-/// deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another
-/// connection wrote meanwhile, whatever busy_timeout says.
-pub fn write_transaction<T>(
-    conn: &mut DbConnection,
-    command: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
-) -> StoreResult<T> {
-    match conn {
-        DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
-        }
-        DbConnection::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
-    }
-    finish(conn, command)
-}
-
-/// Runs `query` in one read transaction, so that what it reads is one consistent snapshot.
-pub fn read_transaction<T>(
-    conn: &mut DbConnection,
-    query: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
-) -> StoreResult<T> {
-    <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
-    finish(conn, query)
-}
-
-fn finish<T>(
-    conn: &mut DbConnection,
+/// Runs `body` in the begun transaction and commits, or rolls back if it fails. A connection
+/// found lost on the way is marked broken, so that the pool drops it instead of handing it out.
+pub fn finish<T>(
+    transaction: &mut Transaction<'_>,
     body: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
 ) -> StoreResult<T> {
     type Manager = <DbConnection as Connection>::TransactionManager;
-    match body(conn) {
+    let conn: &mut DbConnection = transaction;
+    let outcome = match body(conn) {
         Ok(value) => match Manager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(commit_error) => {
@@ -272,11 +332,21 @@ fn finish<T>(
                 Err(commit_error.into())
             }
         },
-        Err(error) => {
-            Manager::rollback_transaction(conn)?;
-            Err(error)
-        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) => Err(error),
+            Err(rollback_error) => Err(StoreError::from(rollback_error)),
+        },
+    };
+    if matches!(outcome, Err(StoreError::Unavailable(_))) {
+        discard(conn);
     }
+    outcome
+}
+
+/// Marks `conn` broken: the pool closes it when it comes back instead of reusing it.
+fn discard(conn: &mut DbConnection) {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    Manager::transaction_manager_status_mut(conn).set_in_error();
 }
 
 #[cfg(test)]

@@ -29,18 +29,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 impl From<diesel::result::Error> for StoreError {
     fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel::result::Error;
         match error {
             Error::NotFound => Self::NotFound,
-            // The server went away: mid-query, or before the query could be sent on a
-            // connection it had just closed (an administrator ending it, a restart).
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                info,
-            ) => Self::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(_, info)
-                if info.message().starts_with("terminating connection") =>
-            {
+            Error::DatabaseError(_, ref info) if is_connection_lost(&error) => {
                 Self::Unavailable(info.message().to_owned())
             }
             Error::BrokenTransactionManager => Self::Unavailable(error.to_string()),
@@ -63,6 +55,20 @@ impl From<diesel::r2d2::PoolError> for StoreError {
 impl From<diesel::ConnectionError> for StoreError {
     fn from(error: diesel::ConnectionError) -> Self {
         Self::Unavailable(error.to_string())
+    }
+}
+
+/// Whether `error` says the server went away: mid-query, or before the query could be sent on
+/// a connection it had just closed (an administrator ending it, a restart).
+pub(crate) fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => info.message().starts_with("terminating connection"),
+        _ => false,
     }
 }
 

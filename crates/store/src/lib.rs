@@ -36,7 +36,7 @@ pub use db::{Backend, DatabaseUrl, DbConnection, PoolOptions};
 pub use error::{StoreError, StoreResult};
 
 use chrono::{DateTime, Utc};
-use db::{Pool, read_transaction, write_transaction};
+use db::{Pool, Purpose, finish};
 use kept_core::Clock;
 use published::CommitHook;
 use sha2::{Digest, Sha256};
@@ -100,9 +100,11 @@ impl Store {
         &self,
         command: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let mut conn = self.pool.get()?;
+        let mut transaction = self.pool.begin(Purpose::Write)?;
         published::reset();
-        let outcome = write_transaction(&mut conn, command);
+        let outcome = finish(&mut transaction, command);
+        // The writer's turn ends with the transaction, before the doorbell rings.
+        drop(transaction);
         let appended = published::take();
         if let (Ok(_), Some(hook)) = (&outcome, &self.on_commit)
             && !appended.is_empty()
@@ -116,7 +118,7 @@ impl Store {
         &self,
         query: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        read_transaction(&mut *self.pool.get()?, query)
+        finish(&mut self.pool.begin(Purpose::Read)?, query)
     }
 }
 
