@@ -1,6 +1,6 @@
 //! What tells a partner that something happened: the event bus (a doorbell per space that live
 //! sessions wait on, rung in-process after each commit and, with PostgreSQL, by the NOTIFY of
-//! commits made on any instance), and mail: templates, the lettre transport and the outbox
+//! commits made on any instance), and mail: templates, SMTP connections of our own and the outbox
 //! worker that sends what commands wrote to the outbox.
 
 pub mod bus;
@@ -8,6 +8,7 @@ pub mod hub;
 pub mod mailer;
 pub mod outbox_worker;
 pub mod pg_listener;
+mod smtp;
 pub mod template;
 
 pub use bus::{EventBus, InProcessBus, PostgresBus};

@@ -1,16 +1,16 @@
 //! Turning an outbox row into a message and sending it: the templates (subject, text and HTML
 //! parts under `templates/`, compiled in), the headers (a `Message-ID` derived from the dedupe
-//! key, RFC 8058 one-click unsubscribe), and the transport: pooled SMTP, or `.eml` files in a
+//! key, RFC 8058 one-click unsubscribe), and the transport: pooled SMTP (`smtp.rs`), or `.eml` files in a
 //! directory for the embedded default.
 
+use crate::smtp::{SmtpPool, SmtpServer};
 use crate::template::Templates;
 use kept_core::UserId;
 use kept_core::mail::MailKind;
 use kept_store::outbox::ClaimedDelivery;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -151,10 +151,8 @@ pub type UnsubscribeLinks = Arc<dyn Fn(UserId, MailKind) -> Result<String, Strin
 /// Where mail goes.
 #[derive(Clone)]
 enum Transport {
-    /// Connections kept open and reused.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// A new connection for every mail (`pool_size = 0`).
-    SmtpPerMail(AsyncSmtpTransportBuilder),
+    /// An SMTP server; connections kept for reuse (none with `pool_size = 0`).
+    Smtp(Arc<SmtpPool>),
     Files(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -190,7 +188,6 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let transport = match self.transport {
             Transport::Smtp(_) => "smtp",
-            Transport::SmtpPerMail(_) => "smtp, a connection per mail",
             Transport::Files(_) => "files",
         };
         f.debug_struct("Mailer")
@@ -214,18 +211,9 @@ impl Mailer {
                 .map_err(|e| MailError::Config(format!("{}: {e}", options.outbox_dir.display())))?;
             Transport::Files(AsyncFileTransport::new(&options.outbox_dir))
         } else {
-            let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&options.smtp_url)
-                .map_err(|e| MailError::Config(format!("mail.smtp_url: {e}")))?
-                .timeout(Some(options.timeout));
-            if options.pool_size == 0 {
-                Transport::SmtpPerMail(builder)
-            } else {
-                Transport::Smtp(
-                    builder
-                        .pool_config(PoolConfig::new().max_size(options.pool_size))
-                        .build(),
-                )
-            }
+            let server = SmtpServer::from_url(&options.smtp_url, options.timeout)
+                .map_err(|e| MailError::Config(format!("mail.smtp_url: {e}")))?;
+            Transport::Smtp(SmtpPool::new(server, options.pool_size as usize))
         };
         let message_id_domain = from.email.domain().to_owned();
         Ok(Mailer {
@@ -296,11 +284,10 @@ impl Mailer {
             .await
             .map_err(|e| MailError::Send(e.to_string()))?;
         let failure = match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(message).await.err().map(|e| e.to_string()),
-            Transport::SmtpPerMail(builder) => {
-                let smtp = builder.clone().build::<Tokio1Executor>();
-                smtp.send(message).await.err().map(|e| e.to_string())
-            }
+            Transport::Smtp(smtp) => smtp
+                .send(message.envelope(), &message.formatted())
+                .await
+                .err(),
             Transport::Files(files) => files.send(message).await.err().map(|e| e.to_string()),
         };
         failure.map_or(Ok(()), |error| Err(MailError::Send(error)))
