@@ -17,7 +17,7 @@ use kept_notify::{
     EventBus, Hub, InProcessBus, Mailer, MailerOptions, OutboxWorker, PostgresBus,
     UnsubscribeLinks, WorkerOptions,
 };
-use kept_store::published::Appended;
+use kept_store::published::Committed;
 use kept_store::reminders::ReminderSettings;
 use kept_store::{Backend, DatabaseUrl, PoolOptions, Store};
 use std::net::TcpListener;
@@ -97,20 +97,14 @@ impl Application {
             connect_timeout: std::time::Duration::from_secs(config.database.connect_timeout_secs),
         };
         let bus: Arc<dyn EventBus> = match url.backend {
-            Backend::Postgres => {
-                let options = ListenerOptions {
-                    poll: std::time::Duration::from_millis(config.live.listen_poll_millis),
-                    ..ListenerOptions::default()
-                };
-                Arc::new(PostgresBus::start(
-                    config.database.url.expose().to_owned(),
-                    options,
-                )?)
-            }
+            Backend::Postgres => Arc::new(PostgresBus::start(
+                config.database.url.expose().to_owned(),
+                ListenerOptions::default(),
+            )?),
             Backend::Sqlite => Arc::new(InProcessBus::new()),
         };
         let publish = Arc::clone(&bus);
-        // Commands that append events may have written mail: the outbox worker looks at once.
+        // A command that wrote mail due now wakes the outbox worker.
         let mail_written = Arc::new(Notify::new());
         let wake_outbox = Arc::clone(&mail_written);
         let reminders = ReminderSettings {
@@ -124,9 +118,13 @@ impl Application {
         };
         let store = Store::open(&url, &options, clock.clone())?
             .with_reminder_settings(reminders)
-            .with_commit_hook(Arc::new(move |appended: &[Appended]| {
-                publish.published(appended);
-                wake_outbox.notify_one();
+            .with_commit_hook(Arc::new(move |committed: &Committed| {
+                if !committed.appended.is_empty() {
+                    publish.published(&committed.appended);
+                }
+                if committed.mail_due {
+                    wake_outbox.notify_one();
+                }
             }));
         let hub = Arc::clone(bus.hub());
         let (going_away, going_away_rx) = watch::channel(false);

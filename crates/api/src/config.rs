@@ -70,7 +70,6 @@ pub struct LiveConfig {
     pub ping_interval_millis: u64,
     pub idle_timeout_millis: u64,
     pub send_timeout_millis: u64,
-    pub listen_poll_millis: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -278,11 +277,8 @@ impl Config {
                 "must be longer than live.ping_interval_millis (> 0)".into(),
             );
         }
-        if self.live.send_timeout_millis == 0 || self.live.listen_poll_millis == 0 {
-            return fail(
-                "live.send_timeout_millis",
-                "timeouts and intervals must be above 0".into(),
-            );
+        if self.live.send_timeout_millis == 0 {
+            return fail("live.send_timeout_millis", "must be above 0".into());
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return fail("log.filter", e.to_string());

@@ -1,8 +1,8 @@
 //! The event bus: how a committed event reaches the live sessions that wait for it.
 //!
 //! Both implementations ring the local [`Hub`] after a commit (the lowest latency for sessions
-//! on this instance). With PostgreSQL the command's transaction also ran `pg_notify`, and a
-//! [`PgListener`] rings this instance's hub for commits made on *other* instances.
+//! on this instance). With PostgreSQL a [`PgListener`] also rings the other instances after the
+//! commit, and rings this instance's hub for commits made on theirs.
 
 use crate::hub::{Hub, Subscription};
 use crate::pg_listener::{ListenerOptions, PgListener};
@@ -50,7 +50,7 @@ impl EventBus for InProcessBus {
 #[derive(Debug)]
 pub struct PostgresBus {
     local: InProcessBus,
-    _listener: PgListener,
+    listener: PgListener,
 }
 
 impl PostgresBus {
@@ -58,17 +58,19 @@ impl PostgresBus {
     pub fn start(database_url: String, options: ListenerOptions) -> std::io::Result<Self> {
         let local = InProcessBus::new();
         let listener = PgListener::start(database_url, Arc::clone(&local.hub), options)?;
-        Ok(Self {
-            local,
-            _listener: listener,
-        })
+        Ok(Self { local, listener })
+    }
+
+    /// This instance's doorbell, for observing it.
+    pub fn listener(&self) -> &PgListener {
+        &self.listener
     }
 }
 
 impl EventBus for PostgresBus {
     fn published(&self, appended: &[Appended]) {
-        // Other instances hear of it through the NOTIFY the transaction sent.
         self.local.published(appended);
+        self.listener.ring(appended);
     }
 
     fn subscribe(&self, space: SpaceId) -> Subscription {

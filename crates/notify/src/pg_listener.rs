@@ -1,29 +1,43 @@
-//! The cross-instance doorbell: one dedicated PostgreSQL connection per instance that LISTENs
-//! on the events channel and rings the hub for each `<space>:<seq>` notification.
+//! The cross-instance doorbell: one dedicated PostgreSQL connection per instance, on its own
+//! thread, that rings the other instances after this one commits and hears them ring.
 //!
-//! diesel's `notifications_iter` never blocks, so the connection is polled every few
-//! milliseconds on its own thread. A lost connection is noticed by a failed poll or the periodic
-//! keep-alive query; the listener reconnects with backoff and then rings every space, because
-//! notifications sent while it was away are gone — the log is not, so sessions re-read it.
+//! A doorbell carries no event: the log is the truth, and a rung session re-reads it from its
+//! own position. So doorbells may come late, merged or twice without a session ever skipping,
+//! repeating or reordering an event, and nothing is pushed that was not committed (a ring is
+//! sent after the commit). A ring that is lost (an instance dying between its commit and its
+//! ring) costs latency only: every session re-reads the log at each heartbeat anyway
+//! (`live.ping_interval_millis`, 15 s by default), and a (re)connecting instance makes every
+//! instance re-read at once.
+//!
+//! Rings leave the command's transaction: a transaction that `NOTIFY`s holds one global lock
+//! through its commit, so every command would commit one at a time. Here they go out in
+//! batches from the doorbell connection (`synchronous_commit = off`: a doorbell needs no flush),
+//! and not at all while no other instance listens.
+//!
+//! Payloads on [`EVENTS_CHANNEL`]: `<space>:<seq>` rings a space; `hello` says an instance
+//! (re)connected, and every other instance answers `ack` once it rings for it. Whoever hears
+//! `hello` or `ack` re-reads every space, which covers any ring that was skipped or lost
+//! before the two knew of each other.
 
 use crate::hub::Hub;
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 use kept_core::SpaceId;
 use kept_store::events::EVENTS_CHANNEL;
+use kept_store::published::Appended;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Notification};
 
-/// How the listener's connection shows in `pg_stat_activity`.
+/// How the listener's connection shows in `pg_stat_activity` (and how instances count each
+/// other).
 pub const APPLICATION_NAME: &str = "kept-listener";
 
 #[derive(Debug, Clone)]
 pub struct ListenerOptions {
-    /// How often pending notifications are collected: the added latency, at worst.
-    pub poll: Duration,
-    /// How often an idle connection is proven alive.
+    /// How often the connection is proven alive and the other instances are counted.
     pub keepalive: Duration,
     pub max_backoff: Duration,
 }
@@ -31,117 +45,312 @@ pub struct ListenerOptions {
 impl Default for ListenerOptions {
     fn default() -> Self {
         Self {
-            poll: Duration::from_millis(5),
             keepalive: Duration::from_secs(5),
             max_backoff: Duration::from_secs(5),
         }
     }
 }
 
-/// The running listener; dropping it stops the thread.
+/// The running doorbell; dropping it stops the thread.
 #[derive(Debug)]
 pub struct PgListener {
-    stop: Arc<AtomicBool>,
+    rings: Option<mpsc::UnboundedSender<Appended>>,
+    stop: watch::Sender<bool>,
     connects: Arc<AtomicU64>,
+    counts: Arc<Counts>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl PgListener {
     pub fn start(url: String, hub: Arc<Hub>, options: ListenerOptions) -> std::io::Result<Self> {
-        let stop = Arc::new(AtomicBool::new(false));
+        let (rings, queued) = mpsc::unbounded_channel();
+        let (stop, stopped) = watch::channel(false);
         let connects = Arc::new(AtomicU64::new(0));
-        let (thread_stop, thread_connects) = (Arc::clone(&stop), Arc::clone(&connects));
+        let counted = Arc::clone(&connects);
+        let counts = Arc::new(Counts::default());
+        let doorbell_counts = Arc::clone(&counts);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let thread = std::thread::Builder::new()
             .name("kept-pg-listener".into())
-            .spawn(move || listen(&url, &hub, &options, &thread_stop, &thread_connects))?;
+            .spawn(move || {
+                let doorbell = Doorbell {
+                    url,
+                    hub,
+                    options,
+                    connects: counted,
+                    counts: doorbell_counts,
+                };
+                runtime.block_on(doorbell.run(queued, stopped));
+            })?;
         Ok(Self {
+            rings: Some(rings),
             stop,
             connects,
+            counts,
             thread: Some(thread),
         })
+    }
+
+    /// Rings the spaces of `appended` on the other instances (committed: call after commit).
+    pub fn ring(&self, appended: &[Appended]) {
+        if let Some(rings) = &self.rings {
+            for each in appended {
+                // Fails only once the thread has ended, when nobody is left to tell.
+                let _ = rings.send(*each);
+            }
+        }
     }
 
     /// How many times the listener has (re)connected; more than one means it recovered.
     pub fn connects(&self) -> u64 {
         self.connects.load(Ordering::Relaxed)
     }
+
+    /// How many appended events the doorbell has taken from its queue, and how many ring
+    /// notifications it sent for them (none while it is the only instance).
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts.taken.load(Ordering::SeqCst),
+            self.counts.sent.load(Ordering::SeqCst),
+        )
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    taken: AtomicU64,
+    sent: AtomicU64,
 }
 
 impl Drop for PgListener {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.rings = None;
+        let _ = self.stop.send(true);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn listen(
-    url: &str,
-    hub: &Hub,
-    options: &ListenerOptions,
-    stop: &AtomicBool,
-    connects: &AtomicU64,
-) {
-    let mut backoff = Duration::from_millis(50);
-    while !stop.load(Ordering::Relaxed) {
-        match connect(url) {
-            Ok(mut conn) => {
-                let reconnected = connects.fetch_add(1, Ordering::Relaxed) > 0;
-                if reconnected {
-                    tracing::info!(
-                        "event listener reconnected; every live session re-reads the log"
-                    );
+struct Doorbell {
+    url: String,
+    hub: Arc<Hub>,
+    options: ListenerOptions,
+    connects: Arc<AtomicU64>,
+    counts: Arc<Counts>,
+}
+
+/// Why serving a connection ended.
+enum Ended {
+    Stopped,
+    Lost(String),
+}
+
+/// One connection's state.
+struct Connected {
+    client: Client,
+    heard: mpsc::UnboundedReceiver<Notification>,
+    /// This connection's backend: its own notifications come back to it, and are skipped.
+    pid: i32,
+    /// Whether another instance listens (otherwise rings are not sent at all).
+    peers: bool,
+}
+
+impl Doorbell {
+    async fn run(
+        self,
+        mut queued: mpsc::UnboundedReceiver<Appended>,
+        mut stopped: watch::Receiver<bool>,
+    ) {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.connect().await {
+                Ok(mut connected) => {
+                    if self.connects.fetch_add(1, Ordering::Relaxed) > 0 {
+                        tracing::info!(
+                            "event listener reconnected; every live session re-reads the log"
+                        );
+                    }
+                    // Also on the first connect: sessions may have subscribed before it was up.
+                    self.hub.ring_all();
+                    backoff = Duration::from_millis(50);
+                    match self.serve(&mut connected, &mut queued, &mut stopped).await {
+                        Ended::Stopped => return,
+                        Ended::Lost(error) => {
+                            tracing::warn!(%error, "event listener lost its connection")
+                        }
+                    }
                 }
-                // Also on the first connect: sessions may have subscribed before it was up.
+                Err(error) => {
+                    tracing::warn!(%error, retry_in = ?backoff, "event listener cannot connect")
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                _ = stopped.changed() => return,
+            }
+            backoff = (backoff * 2).min(self.options.max_backoff);
+        }
+    }
+
+    async fn connect(&self) -> Result<Connected, tokio_postgres::Error> {
+        let (client, mut connection) = tokio_postgres::connect(&self.url, NoTls).await?;
+        let (tell, heard) = mpsc::unbounded_channel();
+        // The connection object does the I/O; it ends (dropping `tell`) when the socket does.
+        tokio::spawn(async move {
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                match message {
+                    Ok(AsyncMessage::Notification(notification)) => {
+                        if tell.send(notification).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::debug!(%error, "event listener connection ended");
+                        return;
+                    }
+                }
+            }
+        });
+        client
+            .batch_execute(&format!(
+                "SET application_name = '{APPLICATION_NAME}'; SET synchronous_commit = off; \
+                 LISTEN {EVENTS_CHANNEL}"
+            ))
+            .await?;
+        let pid: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await?
+            .get(0);
+        let mut connected = Connected {
+            client,
+            heard,
+            pid,
+            peers: false,
+        };
+        connected.count_peers().await?;
+        connected.send(&["hello".to_owned()]).await?;
+        Ok(connected)
+    }
+
+    async fn serve(
+        &self,
+        connected: &mut Connected,
+        queued: &mut mpsc::UnboundedReceiver<Appended>,
+        stopped: &mut watch::Receiver<bool>,
+    ) -> Ended {
+        let mut keepalive = tokio::time::interval(self.options.keepalive);
+        keepalive.reset();
+        loop {
+            let outcome = tokio::select! {
+                biased;
+                _ = stopped.changed() => return Ended::Stopped,
+                notification = connected.heard.recv() => match notification {
+                    Some(notification) => connected.heard_one(&notification, &self.hub).await,
+                    None => return Ended::Lost("the connection closed".to_owned()),
+                },
+                first = queued.recv() => match first {
+                    Some(first) => connected.ring(first, queued, &self.counts).await,
+                    None => return Ended::Stopped,
+                },
+                _ = keepalive.tick() => connected.count_peers().await,
+            };
+            if let Err(error) = outcome {
+                return Ended::Lost(error.to_string());
+            }
+        }
+    }
+}
+
+impl Connected {
+    /// Counts the other instances' doorbells. Only the keep-alive lowers the count to none; a
+    /// `hello` raises it at once.
+    async fn count_peers(&mut self) -> Result<(), tokio_postgres::Error> {
+        let others: i64 = self
+            .client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = $1 AND pid <> pg_backend_pid()",
+                &[&APPLICATION_NAME],
+            )
+            .await?
+            .get(0);
+        self.peers = others > 0;
+        Ok(())
+    }
+
+    /// Sends `first` and whatever else is queued, one notification per space, in one round trip;
+    /// nothing while no other instance listens.
+    async fn ring(
+        &mut self,
+        first: Appended,
+        queued: &mut mpsc::UnboundedReceiver<Appended>,
+        counts: &Counts,
+    ) -> Result<(), tokio_postgres::Error> {
+        let mut latest: HashMap<SpaceId, i64> = HashMap::new();
+        let mut taken = 0;
+        let mut next = Some(first);
+        while let Some(appended) = next {
+            let seq = latest.entry(appended.space).or_default();
+            *seq = (*seq).max(appended.seq);
+            taken += 1;
+            next = queued.try_recv().ok();
+        }
+        if self.peers {
+            let payloads: Vec<String> = latest
+                .into_iter()
+                .map(|(space, seq)| format!("{space}:{seq}"))
+                .collect();
+            self.send(&payloads).await?;
+            counts
+                .sent
+                .fetch_add(payloads.len() as u64, Ordering::SeqCst);
+        }
+        counts.taken.fetch_add(taken, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn send(&self, payloads: &[String]) -> Result<(), tokio_postgres::Error> {
+        self.client
+            .execute(
+                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+                &[&EVENTS_CHANNEL, &payloads],
+            )
+            .await
+            .map(drop)
+    }
+
+    async fn heard_one(
+        &mut self,
+        notification: &Notification,
+        hub: &Hub,
+    ) -> Result<(), tokio_postgres::Error> {
+        if notification.process_id() == self.pid {
+            return Ok(());
+        }
+        match notification.payload() {
+            "hello" => {
+                // Ring for the newcomer from now on, then tell it so: anything this instance
+                // skipped committed before the `ack`, and the newcomer re-reads on hearing it.
+                // (And it may have committed while it was away: re-read here too.)
+                self.peers = true;
                 hub.ring_all();
-                backoff = Duration::from_millis(50);
-                if let Err(error) = relay(&mut conn, hub, options, stop) {
-                    tracing::warn!(%error, "event listener lost its connection");
-                }
+                self.send(&["ack".to_owned()]).await?;
             }
-            Err(error) => {
-                tracing::warn!(%error, retry_in = ?backoff, "event listener cannot connect")
+            "ack" => {
+                self.peers = true;
+                hub.ring_all();
             }
-        }
-        sleep_unless_stopped(backoff, stop);
-        backoff = (backoff * 2).min(options.max_backoff);
-    }
-}
-
-fn connect(url: &str) -> Result<PgConnection, Box<dyn std::error::Error>> {
-    let mut conn = PgConnection::establish(url)?;
-    conn.batch_execute(&format!(
-        "SET application_name = '{APPLICATION_NAME}'; LISTEN {EVENTS_CHANNEL}"
-    ))?;
-    Ok(conn)
-}
-
-/// Rings the hub for every notification until the connection fails or the listener stops.
-fn relay(
-    conn: &mut PgConnection,
-    hub: &Hub,
-    options: &ListenerOptions,
-    stop: &AtomicBool,
-) -> diesel::QueryResult<()> {
-    let mut proven_alive = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
-        for notification in conn.notifications_iter() {
-            let notification = notification?;
-            match parse(&notification.payload) {
+            payload => match parse(payload) {
                 Some(space) => hub.ring(space),
-                None => {
-                    tracing::warn!(payload = %notification.payload, "ignoring a malformed event notification")
-                }
-            }
+                None => tracing::warn!(%payload, "ignoring a malformed event notification"),
+            },
         }
-        if proven_alive.elapsed() >= options.keepalive {
-            conn.batch_execute("SELECT 1")?;
-            proven_alive = Instant::now();
-        }
-        std::thread::sleep(options.poll);
+        Ok(())
     }
-    Ok(())
 }
 
 /// `<space>:<seq>` → the space (the seq is informative: sessions read from their own position).
@@ -151,17 +360,12 @@ fn parse(payload: &str) -> Option<SpaceId> {
     space.parse().ok()
 }
 
-fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
-    let deadline = Instant::now() + total;
-    while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(10).min(total));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection};
     use kept_store::test_db::TestDb;
 
     #[test]
@@ -212,5 +416,62 @@ mod tests {
             .batch_execute(&format!("NOTIFY {EVENTS_CHANNEL}, '{space}:2'"))
             .unwrap();
         rung_soon(&mut subscription).await;
+    }
+
+    /// Waits (bounded) until `done` holds.
+    async fn eventually(what: &str, done: impl Fn() -> bool) {
+        for _ in 0..400 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{what} did not happen");
+    }
+
+    /// Alone, an instance sends no ring at all; once a second instance listens (it says hello,
+    /// the first answers), the first's rings reach the second's hub, and the second's the
+    /// first's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rings_go_out_only_while_another_instance_listens() {
+        let Some(db) = TestDb::postgres() else { return };
+        let space = SpaceId::new_at(chrono::Utc::now());
+        let (hub_a, hub_b) = (Hub::new(), Hub::new());
+        let options = ListenerOptions::default();
+        let a =
+            PgListener::start(db.url().to_owned(), Arc::clone(&hub_a), options.clone()).unwrap();
+        eventually("a connects", || a.connects() == 1).await;
+        a.ring(&[Appended { space, seq: 1 }]);
+        eventually("a takes its ring", || a.counts().0 == 1).await;
+        assert_eq!(a.counts().1, 0, "nobody else listens: nothing is sent");
+
+        let b = PgListener::start(db.url().to_owned(), Arc::clone(&hub_b), options).unwrap();
+        let mut at_b = hub_b.subscribe(space);
+        // Until `a` has heard `b`'s hello, its rings are skipped; `b` re-reads when `a` acks.
+        let mut seq = 1;
+        for _ in 0..400 {
+            seq += 1;
+            a.ring(&[Appended { space, seq }]);
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            if a.counts().1 > 0 {
+                break;
+            }
+        }
+        assert!(a.counts().1 > 0, "a rings once b listens");
+        let mut at_b_later = hub_b.subscribe(space);
+        a.ring(&[Appended {
+            space,
+            seq: seq + 1,
+        }]);
+        rung_soon(&mut at_b_later).await;
+        rung_soon(&mut at_b).await;
+
+        let mut at_a = hub_a.subscribe(space);
+        b.ring(&[Appended {
+            space,
+            seq: seq + 2,
+        }]);
+        rung_soon(&mut at_a).await;
+        eventually("b's ring is sent", || b.counts().1 >= 1).await;
     }
 }

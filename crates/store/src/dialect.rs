@@ -1,16 +1,11 @@
 //! The SQL of commands that differs between SQLite and PostgreSQL, in one place; every command
 //! module writes the same query for both. (How a connection and its transactions begin —
-//! `BEGIN IMMEDIATE`, the migration lock — is `db.rs`'s.) Three things differ:
+//! `BEGIN IMMEDIATE`, the migration lock — is `db.rs`'s.) Two things differ:
 //! - claiming queue rows: PostgreSQL locks them and skips rows another instance holds
 //!   (`FOR UPDATE SKIP LOCKED`), so instances share a queue without queueing on each other;
 //!   SQLite needs nothing, as its write transaction already holds the only write lock;
 //! - "insert unless the key is taken" (`ON CONFLICT … DO NOTHING`), spelt alike but typed per
-//!   backend in diesel;
-//! - the cross-instance doorbell: `pg_notify` on PostgreSQL, nothing on SQLite (one instance).
-
-use crate::DbConnection;
-use crate::error::StoreResult;
-use diesel::RunQueryDsl;
+//!   backend in diesel.
 
 /// Loads the rows of `$query` (a `SELECT` on one table) claimed for this transaction.
 macro_rules! load_claimed {
@@ -41,15 +36,3 @@ macro_rules! insert_unless_taken {
 }
 
 pub(crate) use {insert_unless_taken, load_claimed};
-
-/// Sends `payload` on `channel` to every instance listening, once the transaction commits
-/// (PostgreSQL delivers notifications on commit only); nothing on SQLite.
-pub(crate) fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> StoreResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(channel)
-            .bind::<diesel::sql_types::Text, _>(payload)
-            .execute(pg)?;
-    }
-    Ok(())
-}

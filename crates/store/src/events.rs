@@ -12,7 +12,8 @@ use kept_core::event::{Audience, SpaceEvent};
 use kept_core::{EventId, SpaceId, UserId};
 use serde::Serialize;
 
-/// The PostgreSQL NOTIFY channel on which committed events are announced as `<space>:<seq>`.
+/// The PostgreSQL NOTIFY channel on which instances ring each other's doorbells after a commit
+/// (`<space>:<seq>`; see kept-notify's `pg_listener`).
 pub const EVENTS_CHANNEL: &str = "kept_events";
 
 /// One timeline entry as a viewer receives it (HTTP list, live stream, export).
@@ -94,16 +95,14 @@ pub(crate) fn append_event(
         ))
         .execute(conn)?;
     crate::outbox::mail_about_event(conn, space, actor, audience, event, seq, now)?;
-    announce(conn, space, seq)?;
+    announce(space, seq);
     Ok(seq)
 }
 
-/// Rings `space`'s doorbell on every instance once the transaction commits, on PostgreSQL
-/// through NOTIFY (delivered only on commit; ids only, listeners read the log).
-fn announce(conn: &mut DbConnection, space: SpaceId, seq: i64) -> StoreResult<()> {
-    crate::dialect::notify(conn, EVENTS_CHANNEL, &format!("{space}:{seq}"))?;
+/// Has `space`'s doorbell rung on every instance once the transaction commits (the commit hook
+/// rings it; nothing is rung for a transaction that rolls back).
+fn announce(space: SpaceId, seq: i64) {
     crate::published::record(space, seq);
-    Ok(())
 }
 
 /// Wakes the live sessions of `space` with no new event: each re-reads the log, which re-checks
@@ -114,7 +113,8 @@ pub(crate) fn ring_without_event(conn: &mut DbConnection, space: SpaceId) -> Sto
         .find(space)
         .select(spaces::last_seq)
         .first(conn)?;
-    announce(conn, space, seq)
+    announce(space, seq);
+    Ok(())
 }
 
 /// The kinds whose payload carries text its author may delete, with the field naming the item.

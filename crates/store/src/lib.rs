@@ -81,7 +81,8 @@ impl Store {
         })
     }
 
-    /// Calls `hook` after every commit that appended events (to ring the live streams).
+    /// Calls `hook` after every commit that appended events (to ring the live streams) or wrote
+    /// mail due now (to wake the outbox worker).
     pub fn with_commit_hook(mut self, hook: CommitHook) -> Self {
         self.on_commit = Some(hook);
         self
@@ -105,11 +106,11 @@ impl Store {
         let outcome = finish(&mut transaction, command);
         // The writer's turn ends with the transaction, before the doorbell rings.
         drop(transaction);
-        let appended = published::take();
+        let committed = published::take();
         if let (Ok(_), Some(hook)) = (&outcome, &self.on_commit)
-            && !appended.is_empty()
+            && !committed.is_empty()
         {
-            hook(&appended);
+            hook(&committed);
         }
         outcome
     }

@@ -133,6 +133,9 @@ pub(crate) fn enqueue(
     );
     // The same mail written twice (a retried command, two instances) is one row.
     let written = insert_unless_taken!(conn, deliveries::table, row, deliveries::dedupe_key)?;
+    if written == 1 && due <= now {
+        crate::published::record_mail_due();
+    }
     Ok(written == 1)
 }
 
