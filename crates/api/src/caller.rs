@@ -1,6 +1,7 @@
-//! The [`Caller`] extractor every authenticated route takes: a valid access token whose session
-//! is still active. The session is checked on every request, so signing out everywhere takes
-//! effect at once.
+//! The [`Caller`] extractor every authenticated route takes: a valid access token. Whether its
+//! session is still active is checked on every request too, so signing out everywhere takes
+//! effect at once — inside the request's own transaction, through [`Caller::store`], not in a
+//! round trip of its own.
 
 use crate::auth::TokenRefused;
 use crate::error::ApiError;
@@ -10,6 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use kept_core::{SessionId, UserId};
+use kept_store::Store;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -47,15 +49,22 @@ impl FromRequest for Caller {
                         ApiError::unauthenticated("invalid_token", "the access token is not valid")
                     }
                 })?;
-            let store = state.store.clone();
-            if !blocking(move || store.session_active(user, session)).await? {
-                return Err(ApiError::unauthenticated(
-                    "session_ended",
-                    "this session was signed out",
-                ));
-            }
             Ok(Caller { user, session })
         })
+    }
+}
+
+impl Caller {
+    /// The store for this caller: every command and query confirms the session inside its
+    /// transaction (`session_ended` if it was signed out).
+    pub fn store(&self, state: &AppState) -> Store {
+        state.store.for_session(self.user, self.session)
+    }
+
+    /// Confirms the session on its own, for a route that has nothing else to ask the store.
+    pub async fn confirm(&self, state: &AppState) -> Result<(), ApiError> {
+        let store = self.store(state);
+        blocking(move || store.confirm_session()).await
     }
 }
 

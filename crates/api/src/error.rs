@@ -202,6 +202,9 @@ impl From<StoreError> for ApiError {
             StoreError::Unauthenticated => {
                 Self::unauthenticated("invalid_token", "the token is not valid")
             }
+            StoreError::SessionEnded => {
+                Self::unauthenticated("session_ended", "this session was signed out")
+            }
             StoreError::Unavailable(cause) => Self::unavailable(&cause),
             StoreError::Config(cause)
             | StoreError::Internal(cause)

@@ -6,7 +6,7 @@ use crate::account_tokens::{LinkSecret, send_verification};
 use crate::error::{StoreError, StoreResult, is_unique_violation};
 use crate::rows::{stored_json, stored_time, utc};
 use crate::schema::{refresh_tokens, sessions, users};
-use crate::sessions::{end_all_sessions, session_active};
+use crate::sessions::end_all_sessions;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -233,12 +233,6 @@ impl Store {
         self.write(|conn| end_all_sessions(conn, user, now))
     }
 
-    /// Whether an access token's session is still signed in (checked on every request, so that
-    /// signing out everywhere takes effect at once, not when access tokens expire).
-    pub fn session_active(&self, user: UserId, session: SessionId) -> StoreResult<bool> {
-        self.read(|conn| session_active(conn, user, session))
-    }
-
     pub fn user(&self, user: UserId) -> StoreResult<UserView> {
         self.read(|conn| load_user(conn, user))
     }
@@ -310,6 +304,8 @@ fn revoke_session(
     session: SessionId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // The caller's own session is confirmed before any is ended (it may be this one).
+    crate::scope::confirm_pending_session(conn)?;
     diesel::update(sessions::table.find(session))
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))

@@ -2,7 +2,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{lock_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, require_current_member};
 use crate::rows::{page, stored_time, utc};
 use crate::schema::check_ins;
 use crate::{DbConnection, Store};
@@ -71,8 +71,7 @@ impl Store {
         let now = self.now();
         let id = CheckInId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, author, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, author, space)?;
             diesel::insert_into(check_ins::table)
                 .values((
                     check_ins::id.eq(id),
@@ -89,7 +88,16 @@ impl Store {
                 mood: check_in.mood,
             };
             append_event(conn, space, author, Audience::Members, &event, now)?;
-            load(conn, id)
+            // What was just written, as written (no second read).
+            Ok(CheckInView {
+                id,
+                space_id: space,
+                author_id: author,
+                text: check_in.text.as_str().to_owned(),
+                mood: check_in.mood,
+                created_at: utc(stored_time(now)),
+                redacted: false,
+            })
         })
     }
 

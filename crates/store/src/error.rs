@@ -13,6 +13,9 @@ pub enum StoreError {
     /// Credentials, refresh token or session not (or no longer) valid.
     #[error("not authenticated")]
     Unauthenticated,
+    /// The caller's session was signed out (their token is still unexpired).
+    #[error("session ended")]
+    SessionEnded,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("configuration: {0}")]

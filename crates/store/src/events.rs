@@ -1,5 +1,6 @@
 //! The append-only event log. `seq` is allocated from `spaces.last_seq` inside the writing
-//! transaction, so it is gapless per space: a rolled-back command leaves no hole.
+//! transaction (the space guard reserves the first), so it is gapless per space: a rolled-back
+//! command leaves no hole.
 
 use crate::error::{StoreError, StoreResult};
 use crate::membership::require_current_member;
@@ -73,10 +74,13 @@ pub(crate) fn append_event(
     event: &SpaceEvent,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    let seq: i64 = diesel::update(spaces::table.find(space))
-        .set(spaces::last_seq.eq(spaces::last_seq + 1))
-        .returning(spaces::last_seq)
-        .get_result(conn)?;
+    let seq: i64 = match crate::scope::take_reserved_seq(space) {
+        Some(reserved) => reserved,
+        None => diesel::update(spaces::table.find(space))
+            .set(spaces::last_seq.eq(spaces::last_seq + 1))
+            .returning(spaces::last_seq)
+            .get_result(conn)?,
+    };
     let (kind, payload) = event.to_parts();
     let audience_column = match audience {
         Audience::Members => None,

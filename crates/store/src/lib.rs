@@ -19,6 +19,7 @@ pub mod published;
 pub mod reminders;
 pub mod requests;
 pub mod schema;
+pub mod scope;
 mod sessions;
 pub mod spaces;
 pub mod stats;
@@ -37,8 +38,9 @@ pub use error::{StoreError, StoreResult};
 
 use chrono::{DateTime, Utc};
 use db::{Pool, Purpose, finish};
-use kept_core::Clock;
+use kept_core::{Clock, SessionId, UserId};
 use published::CommitHook;
+use scope::SessionToConfirm;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -50,6 +52,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     on_commit: Option<CommitHook>,
     reminder_settings: Arc<reminders::ReminderSettings>,
+    /// The caller's session, confirmed inside every transaction (see [`Store::for_session`]).
+    session: Option<SessionToConfirm>,
 }
 
 impl std::fmt::Debug for Store {
@@ -78,6 +82,7 @@ impl Store {
             clock,
             on_commit: None,
             reminder_settings: Arc::default(),
+            session: None,
         })
     }
 
@@ -86,6 +91,21 @@ impl Store {
     pub fn with_commit_hook(mut self, hook: CommitHook) -> Self {
         self.on_commit = Some(hook);
         self
+    }
+
+    /// This store for a signed-in caller: every command and query also confirms, inside its own
+    /// transaction, that `session` is still active (`SessionEnded` if not), so signing out
+    /// takes effect at once without a separate round trip.
+    pub fn for_session(&self, user: UserId, session: SessionId) -> Self {
+        Self {
+            session: Some(SessionToConfirm { user, session }),
+            ..self.clone()
+        }
+    }
+
+    /// Confirms the session of a [`Store::for_session`] store, asking nothing else.
+    pub fn confirm_session(&self) -> StoreResult<()> {
+        self.read(|_| Ok(()))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -103,7 +123,13 @@ impl Store {
     ) -> StoreResult<T> {
         let mut transaction = self.pool.begin(Purpose::Write)?;
         published::reset();
-        let outcome = finish(&mut transaction, command);
+        scope::begin(self.session);
+        let outcome = finish(&mut transaction, |conn| {
+            let outcome = command(conn);
+            let outcome = scope::settle(conn, outcome)?;
+            scope::release_unused_reservation(conn)?;
+            Ok(outcome)
+        });
         // The writer's turn ends with the transaction, before the doorbell rings.
         drop(transaction);
         let committed = published::take();
@@ -119,7 +145,12 @@ impl Store {
         &self,
         query: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        finish(&mut self.pool.begin(Purpose::Read)?, query)
+        let mut transaction = self.pool.begin(Purpose::Read)?;
+        scope::begin(self.session);
+        finish(&mut transaction, |conn| {
+            let outcome = query(conn);
+            scope::settle(conn, outcome)
+        })
     }
 }
 

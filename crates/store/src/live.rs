@@ -6,7 +6,7 @@ use crate::events::EventPage;
 use crate::membership::require_current_member;
 use crate::rows::stored_time;
 use crate::schema::live_tickets;
-use crate::sessions::session_active;
+use crate::scope::session_active;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;

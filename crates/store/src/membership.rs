@@ -1,10 +1,12 @@
-//! The two checks every command on a space makes first: that the caller is a current member,
-//! and the space's row lock, under which the command is decided. Shared by every module that
-//! reads or writes a space's items.
+//! The checks every command on a space makes first: that the caller is a current member, and
+//! the space's row lock, under which the command is decided. Shared by every module that reads
+//! or writes a space's items. A command that adds to a space does it all in one statement
+//! ([`guard_writable_space`]).
 
 use crate::DbConnection;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{memberships, spaces};
+use crate::schema::{memberships, sessions, spaces};
+use crate::scope;
 use diesel::prelude::*;
 use kept_core::space::SpaceState;
 use kept_core::{SpaceId, UserId};
@@ -38,8 +40,51 @@ pub(crate) fn lock_space_row(conn: &mut DbConnection, space: SpaceId) -> StoreRe
         .get_result(conn)?)
 }
 
-/// Locks the space for a command that adds content; a closed space is read-only.
-pub(crate) fn lock_writable_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
+/// Opens a command that adds to `space`, in one statement: the caller's session (if the
+/// transaction has one to confirm) is active, `user` is a current member, the space is not
+/// closed; then the space's row is locked and the next `seq` reserved for the command's first
+/// event. Only when that finds nothing does a slower path say which check failed.
+pub(crate) fn guard_writable_space(
+    conn: &mut DbConnection,
+    user: UserId,
+    space: SpaceId,
+) -> StoreResult<()> {
+    let session = scope::take_session();
+    let member = memberships::table
+        .filter(memberships::space_id.eq(space))
+        .filter(memberships::user_id.eq(user))
+        .filter(memberships::left_at.is_null());
+    let guarded = diesel::update(spaces::table.find(space))
+        .filter(diesel::dsl::exists(member))
+        .filter(spaces::state.ne(SpaceState::Closed))
+        .set(spaces::last_seq.eq(spaces::last_seq + 1));
+    let reserved = match session {
+        Some(confirm) => {
+            let active = sessions::table
+                .filter(sessions::id.eq(confirm.session))
+                .filter(sessions::user_id.eq(confirm.user))
+                .filter(sessions::revoked_at.is_null());
+            guarded
+                .filter(diesel::dsl::exists(active))
+                .returning(spaces::last_seq)
+                .get_result::<i64>(conn)
+                .optional()?
+        }
+        None => guarded
+            .returning(spaces::last_seq)
+            .get_result::<i64>(conn)
+            .optional()?,
+    };
+    if let Some(seq) = reserved {
+        scope::reserve_seq(space, seq);
+        return Ok(());
+    }
+    // Which check failed, in the order a caller should hear of them.
+    scope::restore_session(session);
+    scope::confirm_pending_session(conn)?;
+    require_current_member(conn, user, space)?;
     lock_space_row(conn, space)?.ensure_writable()?;
-    Ok(())
+    Err(StoreError::Internal(
+        "the space guard found nothing to refuse and nothing to lock".to_owned(),
+    ))
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{lock_space_row, lock_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, lock_space_row, require_current_member};
 use crate::rows::{stored_time, utc};
 use crate::schema::{notes, spaces};
 use crate::{DbConnection, Store};
@@ -86,8 +86,7 @@ impl Store {
         let now = self.now();
         let id = NoteId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, author, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, author, space)?;
             if let Some(answered) = new.in_reply_to {
                 let answered =
                     visible(conn, author, space, answered).map_err(|error| match error {

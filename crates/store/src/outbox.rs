@@ -119,7 +119,7 @@ pub(crate) fn enqueue(
         }
     };
     let row = (
-        deliveries::id.eq(uuid_at(now)),
+        deliveries::id.eq(kept_core::ids::DeliveryId::new_at(now).to_string()),
         deliveries::dedupe_key.eq(&mail.dedupe_key),
         deliveries::recipient_id.eq(recipient_id),
         deliveries::to_address.eq(address),
@@ -132,15 +132,9 @@ pub(crate) fn enqueue(
         deliveries::created_at.eq(stored_time(now)),
     );
     // The same mail written twice (a retried command, two instances) is one row.
-    let written = insert_unless_taken!(conn, deliveries::table, row, deliveries::dedupe_key)?;
-    if written == 1 && due <= now {
-        crate::published::record_mail_due();
-    }
-    Ok(written == 1)
-}
-
-fn uuid_at(now: DateTime<Utc>) -> String {
-    kept_core::ids::DeliveryId::new_at(now).to_string()
+    let written = insert_unless_taken!(conn, deliveries::table, row, deliveries::dedupe_key)? == 1;
+    (written && due <= now).then(crate::published::record_mail_due);
+    Ok(written)
 }
 
 /// Mails the partner about `event` (see [`ActivityMail`]); a missed occurrence also notifies

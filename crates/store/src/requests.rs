@@ -3,7 +3,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{lock_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, require_current_member};
 use crate::rows::{stored_time, utc};
 use crate::schema::requests;
 use crate::{DbConnection, Store};
@@ -81,8 +81,7 @@ impl Store {
         let now = self.now();
         let id = RequestId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, author, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, author, space)?;
             diesel::insert_into(requests::table)
                 .values((
                     requests::id.eq(id),
@@ -111,8 +110,7 @@ impl Store {
     ) -> StoreResult<RequestView> {
         let now = self.now();
         self.write(|conn| {
-            require_current_member(conn, caller, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, caller, space)?;
             let current = load(conn, space, id)?;
             let facts = RequestFacts {
                 author: current.author_id,

@@ -1,5 +1,5 @@
-//! A person's sessions as every part of the store sees them: whether one is still active, and
-//! ending them all at once (sign out everywhere, the safety exit, a password reset).
+//! Ending all of a person's sessions at once (sign out everywhere, the safety exit, a password
+//! reset). Whether one is still active is `scope::session_active`.
 
 use crate::DbConnection;
 use crate::error::StoreResult;
@@ -7,21 +7,7 @@ use crate::rows::stored_time;
 use crate::schema::{memberships, sessions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kept_core::{SessionId, SpaceId, UserId};
-
-pub(crate) fn session_active(
-    conn: &mut DbConnection,
-    user: UserId,
-    session: SessionId,
-) -> StoreResult<bool> {
-    let active = sessions::table
-        .filter(sessions::id.eq(session))
-        .filter(sessions::user_id.eq(user))
-        .filter(sessions::revoked_at.is_null())
-        .count()
-        .get_result::<i64>(conn)?;
-    Ok(active == 1)
-}
+use kept_core::{SpaceId, UserId};
 
 /// Revokes every session of `user`; used by sign-out-everywhere and the safety exit.
 pub(crate) fn end_all_sessions(
@@ -29,6 +15,8 @@ pub(crate) fn end_all_sessions(
     user: UserId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // The caller's own session is confirmed before any is ended (it is one of these).
+    crate::scope::confirm_pending_session(conn)?;
     diesel::update(sessions::table)
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())

@@ -3,7 +3,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{lock_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, require_current_member};
 use crate::rows::{stored_time, utc};
 use crate::schema::{talk_occurrences as occ, talks, users};
 use crate::{DbConnection, Store};
@@ -141,8 +141,7 @@ impl Store {
         let now = self.now();
         let id = TalkId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, proposer, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, proposer, space)?;
             let zone: String = users::table
                 .find(proposer)
                 .select(users::time_zone)
@@ -271,8 +270,7 @@ impl Store {
     ) -> StoreResult<TalkView> {
         let now = self.now();
         self.write(|conn| {
-            require_current_member(conn, caller, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, caller, space)?;
             let talk = load(conn, space, id)?;
             let facts = TalkFacts {
                 proposer: talk.proposer_id,

@@ -2,7 +2,7 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{lock_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, require_current_member};
 use crate::rows::{stored_time, utc};
 use crate::schema::{activities, trust_ratings, users};
 use crate::{DbConnection, Store};
@@ -113,8 +113,7 @@ impl Store {
         let now = self.now();
         let id = TrustRatingId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, author, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, author, space)?;
             let zone: String = users::table
                 .find(author)
                 .select(users::time_zone)
@@ -199,8 +198,7 @@ impl Store {
         let now = self.now();
         let id = ActivityId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, author, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, author, space)?;
             diesel::insert_into(activities::table)
                 .values((
                     activities::id.eq(id),
@@ -256,8 +254,7 @@ impl Store {
     ) -> StoreResult<ActivityView> {
         let now = self.now();
         self.write(|conn| {
-            require_current_member(conn, caller, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, caller, space)?;
             mark_done(load_activity(conn, space, id)?.done_at.is_some())?;
             diesel::update(activities::table.find(id))
                 .set((

@@ -65,7 +65,7 @@ async fn issue_ticket(
     let ticket = random_secret(TICKET_BYTES)?;
     let digest = secret_digest(&ticket);
     let ttl = Duration::seconds(state.config.live.ticket_ttl_secs);
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let expires_at =
         blocking(move || store.issue_live_ticket(caller.user, caller.session, space, &digest, ttl))
             .await?;

@@ -152,7 +152,7 @@ async fn resend_verification(
     caller: Caller,
 ) -> ApiResult<HttpResponse> {
     let secret = link_secret()?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.resend_verification(caller.user, secret)).await?;
     Ok(HttpResponse::Accepted().finish())
 }

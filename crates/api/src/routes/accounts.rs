@@ -298,7 +298,7 @@ async fn refresh(
 }
 
 async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.end_session(caller.user, caller.session)).await?;
     Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
@@ -306,7 +306,7 @@ async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
 }
 
 async fn logout_all(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.end_all_sessions(caller.user)).await?;
     Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
@@ -315,7 +315,7 @@ async fn logout_all(state: web::Data<AppState>, caller: Caller) -> ApiResult<Htt
 }
 
 async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.user(caller.user)).await?))
 }
 
@@ -348,7 +348,7 @@ async fn update_me(
     body: Json<ProfileBody>,
 ) -> ApiResult<HttpResponse> {
     let change = ProfileChange::try_from(body.0)?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let user = blocking(move || store.update_profile(caller.user, change)).await?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -58,14 +58,14 @@ struct CalendarFeed {
 async fn issue(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let token = random_secret(TOKEN_BYTES)?;
     let digest = secret_digest(&token);
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.issue_calendar_token(caller.user, &digest)).await?;
     let url = format!("{}/api/v1/calendar/{token}.ics", state.config.public_url());
     Ok(HttpResponse::Created().json(CalendarFeed { token, url }))
 }
 
 async fn revoke(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.revoke_calendar_token(caller.user)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

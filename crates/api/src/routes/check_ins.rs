@@ -80,7 +80,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let check_in = NewCheckIn::parse(&body.0.text, body.0.mood)?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let created = blocking(move || store.create_check_in(caller.user, space, check_in)).await?;
     Ok(HttpResponse::Created().json(with_hints(&created, HintKind::CheckIn, &created.text)))
 }
@@ -99,7 +99,7 @@ async fn list(
         .transpose()
         .map_err(|_| ApiError::invalid_field("before", "must be a check-in id"))?;
     let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let page = blocking(move || store.check_ins(caller.user, space, before, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -110,7 +110,7 @@ async fn get(
     path: web::Path<(SpaceId, CheckInId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.check_in(caller.user, space, id)).await?))
 }
 
@@ -121,7 +121,7 @@ async fn redact(
     path: web::Path<(SpaceId, CheckInId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.redact_check_in(caller.user, space, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

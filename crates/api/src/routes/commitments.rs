@@ -245,7 +245,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let new = NewCommitment::try_from(Received::now(body.0, &state))?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let created = blocking(move || store.create_commitment(caller.user, space, new)).await?;
     Ok(HttpResponse::Created().json(with_hints(&created, HintKind::Commitment, &created.text)))
 }
@@ -256,14 +256,14 @@ async fn list(
     path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let items = blocking(move || store.commitments(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let (commitment, occurrences) =
         blocking(move || store.commitment(caller.user, space, id)).await?;
     Ok(HttpResponse::Ok().json(CommitmentDetail {
@@ -280,7 +280,7 @@ async fn renegotiate(
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
     let terms = CommitmentTerms::try_from(Received::now(body.0, &state))?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let changed =
         blocking(move || store.renegotiate_commitment(caller.user, space, id, terms)).await?;
     Ok(HttpResponse::Ok().json(with_hints(&changed, HintKind::Commitment, &changed.text)))
@@ -292,7 +292,7 @@ async fn retire(
     path: OnePath,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok()
         .json(blocking(move || store.retire_commitment(caller.user, space, id)).await?))
 }
@@ -304,7 +304,7 @@ async fn change(
     change: OccurrenceChange,
 ) -> ApiResult<HttpResponse> {
     let (space, commitment, occurrence) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(state);
     let changed = blocking(move || {
         store.change_occurrence(caller.user, space, commitment, occurrence, change)
     })

@@ -62,7 +62,7 @@ async fn export(
     path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let now = state.clock.now();
     let document = blocking(move || {
         let viewer = caller.user;

@@ -5,7 +5,8 @@ use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::openapi::{Api, Op};
-use actix_web::HttpResponse;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
 use kept_core::hints::{Hint, HintKind, hints};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -33,7 +34,12 @@ struct PreviewBody {
     text: String,
 }
 
-async fn preview(_caller: Caller, body: Json<PreviewBody>) -> ApiResult<HttpResponse> {
+async fn preview(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<PreviewBody>,
+) -> ApiResult<HttpResponse> {
+    caller.confirm(&state).await?;
     let PreviewBody { kind, text } = body.0;
     if text.chars().count() > MAX_CHARS {
         return Err(ApiError::invalid_field(

@@ -114,7 +114,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let new = NewNote::try_from(Received::now(body.0, &state))?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let created = blocking(move || store.create_note(caller.user, space, new)).await?;
     let kind = match created.kind {
         NoteKind::Gratitude => HintKind::Gratitude,
@@ -131,7 +131,7 @@ async fn list(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let kind = query::<ListQuery>(&req)?.kind;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let items = blocking(move || store.notes(caller.user, space, kind)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
@@ -142,7 +142,7 @@ async fn get(
     path: web::Path<(SpaceId, NoteId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.note(caller.user, space, id)).await?))
 }
 
@@ -153,7 +153,7 @@ async fn redact(
     path: web::Path<(SpaceId, NoteId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.redact_note(caller.user, space, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

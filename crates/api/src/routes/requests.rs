@@ -121,7 +121,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let text = text("text", &body.0.text)?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let created = blocking(move || store.create_request(caller.user, space, text)).await?;
     Ok(HttpResponse::Created().json(with_hints(&created, HintKind::Request, &created.text)))
 }
@@ -134,7 +134,7 @@ async fn list(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let filter = query::<ListQuery>(&req)?.state;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let items = blocking(move || store.requests(caller.user, space, filter)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
@@ -145,7 +145,7 @@ async fn get(
     path: ItemPath,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.request(caller.user, space, id)).await?))
 }
 
@@ -156,7 +156,7 @@ async fn change(
     change: RequestChange,
 ) -> ApiResult<RequestView> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(state);
     blocking(move || store.change_request(caller.user, space, id, change)).await
 }
 

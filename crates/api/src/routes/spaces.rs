@@ -159,13 +159,13 @@ async fn create_space(
 ) -> ApiResult<HttpResponse> {
     let name = SpaceName::parse(&body.0.name)
         .map_err(|message| ApiError::invalid_field("name", message))?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let space = blocking(move || store.create_space(caller.user, name)).await?;
     Ok(HttpResponse::Created().json(space))
 }
 
 async fn list_spaces(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let spaces = blocking(move || store.spaces_of(caller.user)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": spaces })))
 }
@@ -176,7 +176,7 @@ async fn get_space(
     path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.space(caller.user, space)).await?))
 }
 
@@ -195,7 +195,7 @@ async fn create_invite(
         .map_err(|m| ApiError::invalid_field("email", m))?;
     let code = LinkSecret::from_plain(random_secret(INVITE_CODE_BYTES)?);
     let secret = code.clone();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let invite = blocking(move || store.create_invite(caller.user, space, &secret, email)).await?;
     let code = code.plain;
     let url = format!("{}/join/{code}", state.config.public_url());
@@ -216,7 +216,7 @@ async fn revoke_invite(
 ) -> ApiResult<HttpResponse> {
     let (space, code) = path.into_inner();
     let digest = secret_digest(&code);
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.revoke_invite(caller.user, space, &digest)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -229,7 +229,7 @@ async fn accept_invite(
 ) -> ApiResult<HttpResponse> {
     admit(&req, &state, Door::AcceptInvite)?;
     let digest = secret_digest(path.trim());
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let space = blocking_mapped(
         move || store.accept_invite(caller.user, &digest),
         |error| match error {
@@ -253,7 +253,7 @@ async fn leave(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let mode = body.0.mode;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     blocking(move || store.leave_space(caller.user, space, mode)).await?;
     let answer = Left {
         space_id: space,
@@ -283,7 +283,7 @@ async fn events(
         return Err(ApiError::invalid_field("after", "must be 0 or more"));
     }
     let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let page = blocking(move || store.events(caller.user, space, after, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
 }

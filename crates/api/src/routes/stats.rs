@@ -48,6 +48,6 @@ async fn stats(
             format!("must be between 1 and {MAX_WEEKS}"),
         ));
     }
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.stats(caller.user, space, weeks)).await?))
 }

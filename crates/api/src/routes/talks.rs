@@ -150,8 +150,9 @@ struct MarkBody {
 
 type OnePath = web::Path<(SpaceId, TalkId)>;
 
-async fn template(_caller: Caller) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "items": AGENDA_TEMPLATE }))
+async fn template(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    caller.confirm(&state).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": AGENDA_TEMPLATE })))
 }
 
 impl TryFrom<Received<ProposeBody>> for NewTalk {
@@ -201,7 +202,7 @@ async fn propose(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let new = NewTalk::try_from(Received::now(body.0, &state))?;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Created()
         .json(blocking(move || store.propose_talk(caller.user, space, new)).await?))
 }
@@ -212,14 +213,14 @@ async fn list(
     path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let items = blocking(move || store.talks(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.talk(caller.user, space, id)).await?))
 }
 
@@ -230,7 +231,7 @@ async fn change(
     change: TalkChange,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(state);
     Ok(HttpResponse::Ok()
         .json(blocking(move || store.change_talk(caller.user, space, id, change)).await?))
 }

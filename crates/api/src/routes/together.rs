@@ -102,7 +102,7 @@ async fn rate(
     let (Some(score), Some(note)) = (score, note) else {
         return Err(invalid.into());
     };
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let rated = blocking(move || store.rate_trust(caller.user, space, score, note, shared)).await?;
     Ok(HttpResponse::Created().json(rated))
 }
@@ -113,7 +113,7 @@ async fn ratings(
     path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let items = blocking(move || store.trust_ratings(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
@@ -128,7 +128,7 @@ async fn plan(
     let title = ActivityTitle::parse(&body.0.title)
         .map_err(|message| ApiError::invalid_field("title", message))?;
     let starts_at = body.0.starts_at;
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let planned =
         blocking(move || store.plan_activity(caller.user, space, title, starts_at)).await?;
     Ok(HttpResponse::Created().json(planned))
@@ -140,7 +140,7 @@ async fn list_activities(
     path: web::Path<SpaceId>,
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     let items = blocking(move || store.activities(caller.user, space)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
@@ -151,7 +151,7 @@ async fn get_activity(
     path: web::Path<(SpaceId, ActivityId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok().json(blocking(move || store.activity(caller.user, space, id)).await?))
 }
 
@@ -161,7 +161,7 @@ async fn done(
     path: web::Path<(SpaceId, ActivityId)>,
 ) -> ApiResult<HttpResponse> {
     let (space, id) = path.into_inner();
-    let store = state.store.clone();
+    let store = caller.store(&state);
     Ok(HttpResponse::Ok()
         .json(blocking(move || store.activity_done(caller.user, space, id)).await?))
 }

@@ -17,7 +17,7 @@ pub use views::{
 use crate::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{lock_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, require_current_member};
 use crate::rows::{stored_time, utc};
 use crate::schema::{commitment_occurrences as occ, commitments, requests, users};
 use chrono::NaiveDateTime;
@@ -43,8 +43,7 @@ impl Store {
         let now = self.now();
         let id = CommitmentId::new_at(now);
         self.write(|conn| {
-            require_current_member(conn, committer, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, committer, space)?;
             let partner = partner_of(conn, space, committer)?;
             if let Some(request) = new.request {
                 let in_space = requests::table
@@ -141,8 +140,7 @@ impl Store {
     ) -> StoreResult<CommitmentView> {
         let now = self.now();
         self.write(|conn| {
-            require_current_member(conn, caller, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, caller, space)?;
             let row = load_active_as_committer(conn, space, id, caller)?;
             let recurrence = match terms.recurrence {
                 Some(recurrence) => recurrence,
@@ -192,8 +190,7 @@ impl Store {
     ) -> StoreResult<CommitmentView> {
         let now = self.now();
         self.write(|conn| {
-            require_current_member(conn, caller, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, caller, space)?;
             load_active_as_committer(conn, space, id, caller)?;
             drop_future(conn, id, now)?;
             diesel::update(commitments::table.find(id))
@@ -225,8 +222,7 @@ impl Store {
     ) -> StoreResult<OccurrenceView> {
         let now = self.now();
         self.write(|conn| {
-            require_current_member(conn, caller, space)?;
-            lock_writable_space(conn, space)?;
+            guard_writable_space(conn, caller, space)?;
             let parent = load(conn, space, commitment)?;
             let current: OccurrenceView = occ::table
                 .find(occurrence)
