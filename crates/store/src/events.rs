@@ -37,6 +37,7 @@ struct EventRow {
     id: EventId,
     kind: String,
     actor_id: Option<UserId>,
+    audience: Option<UserId>,
     payload: String,
     created_at: NaiveDateTime,
 }
@@ -176,18 +177,33 @@ pub(crate) fn visible_events(
     limit: i64,
 ) -> StoreResult<EventPage> {
     require_current_member(conn, viewer, space)?;
-    let rows = events::table
-        .filter(events::space_id.eq(space))
-        .filter(events::seq.gt(after))
-        .filter(events::audience.is_null().or(events::audience.eq(viewer)))
-        .order(events::seq.asc())
-        .limit(limit + 1)
-        .select(EventRow::as_select())
-        .load::<EventRow>(conn)?;
-    let items = rows
-        .into_iter()
-        .map(EventView::try_from)
-        .collect::<StoreResult<Vec<_>>>()?;
+    // Who may see an event is decided here, not in SQL: with `audience IS NULL OR audience = ?`
+    // in the query, PostgreSQL's guess for a never-analysed table (a fresh database) is a few
+    // rows, and it reads and sorts the whole space instead of walking `(space_id, seq)`.
+    // Events meant for one member are rare, so one batch nearly always fills the page.
+    let wanted = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+    let mut visible = Vec::new();
+    let mut from = after;
+    loop {
+        let batch = events::table
+            .filter(events::space_id.eq(space))
+            .filter(events::seq.gt(from))
+            .order(events::seq.asc())
+            .limit(limit + 1)
+            .select(EventRow::as_select())
+            .load::<EventRow>(conn)?;
+        let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) <= limit;
+        from = batch.last().map_or(from, |row| row.seq);
+        for row in batch {
+            if visible.len() < wanted && row.audience.is_none_or(|only| only == viewer) {
+                visible.push(EventView::try_from(row)?);
+            }
+        }
+        if exhausted || visible.len() >= wanted {
+            break;
+        }
+    }
+    let items = visible;
     let (items, next) = page(items, limit, |e| e.seq);
     Ok(EventPage { items, next })
 }
