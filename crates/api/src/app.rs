@@ -8,7 +8,7 @@ use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
 use crate::{help, routes};
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::HeaderName;
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
 use kept_core::Clock;
@@ -181,17 +181,18 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(crate::handler::path_not_found))
                 .app_data(BodyLimit(body_limit))
                 .wrap_fn(|req, srv| {
-                    let request_id = uuid::Uuid::new_v4().simple().to_string();
-                    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.path());
+                    let id = crate::request_log::RequestId::next();
+                    let method = req.method().clone();
+                    let path = crate::request_log::logged_path(&req);
+                    let span = tracing::info_span!("request", id = %id);
                     let started = std::time::Instant::now();
                     let response = srv.call(req);
                     async move {
                         let mut response = response.await?;
-                        let millis = started.elapsed().as_millis();
-                        tracing::info!(status = response.status().as_u16(), millis, "handled");
-                        if let Ok(value) = HeaderValue::from_str(&request_id) {
-                            response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
-                        }
+                        crate::request_log::handled(&method, path, response.status(), started);
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), id.header());
                         Ok(response)
                     }
                     .instrument(span)

@@ -12,6 +12,7 @@ pub mod json;
 pub mod live;
 pub mod openapi;
 pub mod rate_limit;
+pub mod request_log;
 pub mod routes;
 pub mod scheduler;
 pub mod state;
