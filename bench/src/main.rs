@@ -65,8 +65,12 @@ struct Database {
 
 impl Database {
     fn create(options: &Options) -> Self {
+        Self::new(options.postgres.clone())
+    }
+
+    fn new(postgres: Option<String>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let Some(admin) = options.postgres.clone() else {
+        let Some(admin) = postgres else {
             let url = format!("sqlite://{}", dir.path().join("kept.db").display());
             return Self {
                 url,
@@ -124,6 +128,13 @@ impl Drop for Server {
 
 impl Server {
     async fn start(database: &Database) -> Self {
+        Self::start_with(&database.url, &[]).await
+    }
+
+    /// Starts `kept` on `url` (the database's, or a proxy in front of it) with extra settings;
+    /// its log goes nowhere when the settings choose the log filter (a log-cost measurement).
+    async fn start_with(url: &str, settings: &[(&str, &str)]) -> Self {
+        let quiet = settings.iter().any(|(key, _)| *key == "KEPT__LOG__FILTER");
         let dir = tempfile::tempdir().unwrap();
         let kept = std::env::current_exe().unwrap().with_file_name("kept");
         assert!(
@@ -138,7 +149,7 @@ impl Server {
         let child = Command::new(kept)
             .current_dir(dir.path())
             .env("KEPT__SERVER__BIND", format!("127.0.0.1:{port}"))
-            .env("KEPT__DATABASE__URL", &database.url)
+            .env("KEPT__DATABASE__URL", url)
             .env("KEPT__DATABASE__POOL_SIZE", "16")
             .env(
                 "KEPT__AUTH__JWT_SECRET",
@@ -150,6 +161,11 @@ impl Server {
             .env("KEPT__LOG__FILTER", "error")
             // As in the production image (Dockerfile): argon2's buffers go back to the system.
             .stdout(Stdio::null())
+            .stderr(if quiet {
+                Stdio::null()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("start kept");
         let server = Self {
@@ -290,6 +306,9 @@ fn ms(d: Duration) -> String {
 }
 
 mod mail_bench;
+mod memory_bench;
+mod post_bench;
+mod wire_count;
 
 #[tokio::main]
 async fn main() {
@@ -306,6 +325,8 @@ async fn main() {
                 .unwrap()
         }
         Some("outbox") => mail_bench::outbox(postgres.as_deref()).await,
+        Some("post") => post_bench::run(postgres).await,
+        Some("memory") => memory_bench::run().await,
         _ => live().await,
     }
 }

@@ -15,8 +15,9 @@ use kept_core::account::Password;
 use kept_core::mail::MailKind;
 use kept_core::{SessionId, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::sync::OnceLock;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 const ISSUER: &str = "kept";
 const ACCESS_AUDIENCE: &str = "kept-access";
@@ -124,7 +125,7 @@ fn matches(password: &str, stored: &str, scratch: &mut Scratch) -> Option<bool> 
 /// after [`SCRATCH_KEPT_IDLE`] without any.
 #[derive(Debug)]
 pub struct PasswordWork {
-    jobs: std::sync::mpsc::Sender<PasswordJob>,
+    queue: Arc<JobQueue>,
 }
 
 type PasswordJob = Box<dyn FnOnce(&mut Scratch) + Send>;
@@ -132,10 +133,29 @@ type PasswordJob = Box<dyn FnOnce(&mut Scratch) + Send>;
 /// How long a hashing thread keeps its working memory without work.
 const SCRATCH_KEPT_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Jobs waiting for a hashing thread. A condition variable rather than a shared channel
+/// receiver: every idle thread waits on it at once, so each one's idle timer runs.
+#[derive(Default)]
+struct JobQueue {
+    jobs: Mutex<JobState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct JobState {
+    waiting: VecDeque<PasswordJob>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for JobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobQueue")
+    }
+}
+
 impl PasswordWork {
     pub fn start() -> std::io::Result<Self> {
-        let (jobs, queue) = std::sync::mpsc::channel::<PasswordJob>();
-        let queue = Arc::new(Mutex::new(queue));
+        let queue = Arc::new(JobQueue::default());
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         for n in 0..cores {
             let queue = Arc::clone(&queue);
@@ -143,7 +163,7 @@ impl PasswordWork {
                 .name(format!("kept-passwords-{n}"))
                 .spawn(move || serve_password_jobs(&queue))?;
         }
-        Ok(Self { jobs })
+        Ok(Self { queue })
     }
 
     async fn run<T: Send + 'static>(
@@ -154,7 +174,13 @@ impl PasswordWork {
         let job: PasswordJob = Box::new(move |scratch| {
             let _ = done.send(work(scratch));
         });
-        self.jobs.send(job).map_err(|e| ApiError::internal(&e))?;
+        self.queue
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .waiting
+            .push_back(job);
+        self.queue.ready.notify_one();
         result.await.map_err(|e| ApiError::internal(&e))
     }
 
@@ -169,19 +195,44 @@ impl PasswordWork {
     }
 }
 
-/// One hashing thread: runs jobs until the application (the sender) is gone.
-fn serve_password_jobs(queue: &Mutex<std::sync::mpsc::Receiver<PasswordJob>>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    let mut scratch = Scratch::default();
-    loop {
-        let next = queue
+impl Drop for PasswordWork {
+    fn drop(&mut self) {
+        self.queue
+            .jobs
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .recv_timeout(SCRATCH_KEPT_IDLE);
-        match next {
-            Ok(job) => job(&mut scratch),
-            Err(RecvTimeoutError::Timeout) => scratch = Scratch::default(),
-            Err(RecvTimeoutError::Disconnected) => return,
+            .closed = true;
+        self.queue.ready.notify_all();
+    }
+}
+
+/// One hashing thread: runs jobs until the application is gone, and lets go of its working
+/// memory after [`SCRATCH_KEPT_IDLE`] without any.
+fn serve_password_jobs(queue: &JobQueue) {
+    let mut scratch = Scratch::default();
+    loop {
+        let job = {
+            let mut state = queue.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(job) = state.waiting.pop_front() {
+                    break Some(job);
+                }
+                if state.closed {
+                    return;
+                }
+                let (next, waited) = queue
+                    .ready
+                    .wait_timeout(state, SCRATCH_KEPT_IDLE)
+                    .unwrap_or_else(PoisonError::into_inner);
+                state = next;
+                if waited.timed_out() && state.waiting.is_empty() {
+                    break None;
+                }
+            }
+        };
+        match job {
+            Some(job) => job(&mut scratch),
+            None => scratch = Scratch::default(),
         }
     }
 }
