@@ -25,7 +25,7 @@ use kept_store::events::EVENTS_CHANNEL;
 use kept_store::published::Appended;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -58,6 +58,9 @@ pub struct PgListener {
     stop: watch::Sender<bool>,
     connects: Arc<AtomicU64>,
     counts: Arc<Counts>,
+    /// Whether another instance listens: while none does, a commit does not even wake the
+    /// doorbell's thread.
+    peers: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -69,6 +72,8 @@ impl PgListener {
         let counted = Arc::clone(&connects);
         let counts = Arc::new(Counts::default());
         let doorbell_counts = Arc::clone(&counts);
+        let peers = Arc::new(AtomicBool::new(false));
+        let doorbell_peers = Arc::clone(&peers);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -81,6 +86,7 @@ impl PgListener {
                     options,
                     connects: counted,
                     counts: doorbell_counts,
+                    peers: doorbell_peers,
                 };
                 runtime.block_on(doorbell.run(queued, stopped));
             })?;
@@ -89,12 +95,21 @@ impl PgListener {
             stop,
             connects,
             counts,
+            peers,
             thread: Some(thread),
         })
     }
 
     /// Rings the spaces of `appended` on the other instances (committed: call after commit).
     pub fn ring(&self, appended: &[Appended]) {
+        // Read after the commit: if no peer was known then, any instance that joins later
+        // re-reads the log when this one acknowledges it (see the module's protocol).
+        if !self.peers.load(Ordering::SeqCst) {
+            self.counts
+                .skipped
+                .fetch_add(appended.len() as u64, Ordering::SeqCst);
+            return;
+        }
         if let Some(rings) = &self.rings {
             for each in appended {
                 // Fails only once the thread has ended, when nobody is left to tell.
@@ -108,11 +123,11 @@ impl PgListener {
         self.connects.load(Ordering::Relaxed)
     }
 
-    /// How many appended events the doorbell has taken from its queue, and how many ring
-    /// notifications it sent for them (none while it is the only instance).
+    /// How many appended events were handled (skipped while no other instance listened, or
+    /// taken by the doorbell), and how many ring notifications were sent.
     pub fn counts(&self) -> (u64, u64) {
         (
-            self.counts.taken.load(Ordering::SeqCst),
+            self.counts.skipped.load(Ordering::SeqCst) + self.counts.taken.load(Ordering::SeqCst),
             self.counts.sent.load(Ordering::SeqCst),
         )
     }
@@ -120,6 +135,7 @@ impl PgListener {
 
 #[derive(Debug, Default)]
 struct Counts {
+    skipped: AtomicU64,
     taken: AtomicU64,
     sent: AtomicU64,
 }
@@ -140,6 +156,7 @@ struct Doorbell {
     options: ListenerOptions,
     connects: Arc<AtomicU64>,
     counts: Arc<Counts>,
+    peers: Arc<AtomicBool>,
 }
 
 /// Why serving a connection ended.
@@ -154,8 +171,9 @@ struct Connected {
     heard: mpsc::UnboundedReceiver<Notification>,
     /// This connection's backend: its own notifications come back to it, and are skipped.
     pid: i32,
-    /// Whether another instance listens (otherwise rings are not sent at all).
-    peers: bool,
+    /// Whether another instance listens (otherwise rings are not sent at all); shared with
+    /// [`PgListener::ring`].
+    peers: Arc<AtomicBool>,
 }
 
 impl Doorbell {
@@ -229,7 +247,7 @@ impl Doorbell {
             client,
             heard,
             pid,
-            peers: false,
+            peers: Arc::clone(&self.peers),
         };
         connected.count_peers().await?;
         connected.send(&["hello".to_owned()]).await?;
@@ -278,7 +296,7 @@ impl Connected {
             )
             .await?
             .get(0);
-        self.peers = others > 0;
+        self.peers.store(others > 0, Ordering::SeqCst);
         Ok(())
     }
 
@@ -299,7 +317,7 @@ impl Connected {
             taken += 1;
             next = queued.try_recv().ok();
         }
-        if self.peers {
+        if self.peers.load(Ordering::SeqCst) {
             let payloads: Vec<String> = latest
                 .into_iter()
                 .map(|(space, seq)| format!("{space}:{seq}"))
@@ -336,12 +354,12 @@ impl Connected {
                 // Ring for the newcomer from now on, then tell it so: anything this instance
                 // skipped committed before the `ack`, and the newcomer re-reads on hearing it.
                 // (And it may have committed while it was away: re-read here too.)
-                self.peers = true;
+                self.peers.store(true, Ordering::SeqCst);
                 hub.ring_all();
                 self.send(&["ack".to_owned()]).await?;
             }
             "ack" => {
-                self.peers = true;
+                self.peers.store(true, Ordering::SeqCst);
                 hub.ring_all();
             }
             payload => match parse(payload) {
