@@ -305,4 +305,63 @@ mod tests {
     fn private_events_reach_only_their_audience_postgres() {
         private_events_reach_only_their_audience(Flavor::Postgres);
     }
+
+    /// The space guard reserves the next `seq`; a command that then appends nothing gives it
+    /// back, so the log stays gapless. The guard refuses a non-member with `NotFound`.
+    fn the_guard_leaves_no_gap_and_refuses_outsiders(flavor: Flavor) {
+        let Some(db) = TestDb::new(flavor) else {
+            return;
+        };
+        let options = PoolOptions {
+            max_size: 2,
+            connect_timeout: std::time::Duration::from_secs(5),
+        };
+        let store = Store::open(
+            &db.database_url(),
+            &options,
+            Arc::new(ManualClock::new(Utc::now())),
+        )
+        .unwrap();
+        let (ada, eve) = (
+            person(&store, "ada@example.org"),
+            person(&store, "eve@example.org"),
+        );
+        let space = store
+            .create_space(ada, SpaceName::parse("us").unwrap())
+            .unwrap()
+            .id;
+        let now = store.now();
+        store
+            .write(|conn| crate::membership::guard_writable_space(conn, ada, space))
+            .unwrap();
+        let refused = store.write(|conn| crate::membership::guard_writable_space(conn, eve, space));
+        assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+        store
+            .write(|conn| {
+                crate::membership::guard_writable_space(conn, ada, space)?;
+                let event = SpaceEvent::SpaceCreated {
+                    name: "after a guard that appended nothing".into(),
+                };
+                append_event(conn, space, ada, Audience::Members, &event, now)
+            })
+            .unwrap();
+        let seqs: Vec<i64> = store
+            .events(ada, space, 0, 100)
+            .unwrap()
+            .items
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, [1, 2]);
+    }
+
+    #[test]
+    fn the_guard_leaves_no_gap_and_refuses_outsiders_sqlite() {
+        the_guard_leaves_no_gap_and_refuses_outsiders(Flavor::Sqlite);
+    }
+
+    #[test]
+    fn the_guard_leaves_no_gap_and_refuses_outsiders_postgres() {
+        the_guard_leaves_no_gap_and_refuses_outsiders(Flavor::Postgres);
+    }
 }
