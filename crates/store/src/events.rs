@@ -231,22 +231,24 @@ mod tests {
         store.register(account).unwrap().id
     }
 
-    /// An event meant for one member (a letter not yet delivered, a private rating) is in that
-    /// member's timeline and live reads only; the partner's `seq`s skip it, and miss nothing else.
-    fn private_events_reach_only_their_audience(flavor: Flavor) {
-        let Some(db) = TestDb::new(flavor) else {
-            return;
-        };
+    /// A fresh database of `flavor` and a store on it (`None`: PostgreSQL not configured).
+    fn open(flavor: Flavor) -> Option<(TestDb, Store)> {
+        let db = TestDb::new(flavor)?;
         let options = PoolOptions {
             max_size: 2,
             connect_timeout: std::time::Duration::from_secs(5),
         };
-        let store = Store::open(
-            &db.database_url(),
-            &options,
-            Arc::new(ManualClock::new(Utc::now())),
-        )
-        .unwrap();
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let store = Store::open(&db.database_url(), &options, clock).unwrap();
+        Some((db, store))
+    }
+
+    /// An event meant for one member (a letter not yet delivered, a private rating) is in that
+    /// member's timeline and live reads only; the partner's `seq`s skip it, and miss nothing else.
+    fn private_events_reach_only_their_audience(flavor: Flavor) {
+        let Some((_db, store)) = open(flavor) else {
+            return;
+        };
         let (ada, ben) = (
             person(&store, "ada@example.org"),
             person(&store, "ben@example.org"),
@@ -309,19 +311,9 @@ mod tests {
     /// The space guard reserves the next `seq`; a command that then appends nothing gives it
     /// back, so the log stays gapless. The guard refuses a non-member with `NotFound`.
     fn the_guard_leaves_no_gap_and_refuses_outsiders(flavor: Flavor) {
-        let Some(db) = TestDb::new(flavor) else {
+        let Some((_db, store)) = open(flavor) else {
             return;
         };
-        let options = PoolOptions {
-            max_size: 2,
-            connect_timeout: std::time::Duration::from_secs(5),
-        };
-        let store = Store::open(
-            &db.database_url(),
-            &options,
-            Arc::new(ManualClock::new(Utc::now())),
-        )
-        .unwrap();
         let (ada, eve) = (
             person(&store, "ada@example.org"),
             person(&store, "eve@example.org"),
