@@ -183,7 +183,7 @@ impl Application {
                 .wrap_fn(|req, srv| {
                     let id = crate::request_log::RequestId::next();
                     let method = req.method().clone();
-                    let path = crate::request_log::logged_path(&req);
+                    let path = req.uri().clone();
                     let span = tracing::info_span!("request", id = %id);
                     let started = std::time::Instant::now();
                     let response = srv.call(req);

@@ -3,7 +3,6 @@
 //! string per request), the path is the request's own shared `Uri`, and the line is one event
 //! whose fields are formatted only if `info` is enabled.
 
-use actix_web::dev::ServiceRequest;
 use actix_web::http::header::HeaderValue;
 use actix_web::http::{Method, StatusCode, Uri};
 use std::sync::LazyLock;
@@ -54,12 +53,8 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// The path to log: the request's `Uri`, shared rather than copied.
-pub fn logged_path(req: &ServiceRequest) -> Uri {
-    req.uri().clone()
-}
-
-/// Logs the request's line (inside the request's span, which carries the id).
+/// Logs the request's line (inside the request's span, which carries the id); `uri` is the
+/// request's own, shared rather than copied.
 pub fn handled(method: &Method, uri: Uri, status: StatusCode, started: Instant) {
     tracing::info!(
         %method,

@@ -5,11 +5,20 @@
 
 use crate::DbConnection;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{memberships, sessions, spaces};
+use crate::schema::{memberships, spaces};
 use crate::scope;
 use diesel::prelude::*;
 use kept_core::space::SpaceState;
 use kept_core::{SpaceId, UserId};
+
+/// The row that makes `user` a current member of `space` (none once they left).
+#[diesel::dsl::auto_type]
+fn current_membership(user: UserId, space: SpaceId) -> _ {
+    memberships::table
+        .filter(memberships::space_id.eq(space))
+        .filter(memberships::user_id.eq(user))
+        .filter(memberships::left_at.is_null())
+}
 
 /// `Ok` if `user` is a current member of `space`; otherwise `NotFound`, whether or not the space
 /// exists, so that another space's ids reveal nothing.
@@ -18,10 +27,7 @@ pub(crate) fn require_current_member(
     user: UserId,
     space: SpaceId,
 ) -> StoreResult<()> {
-    let member = memberships::table
-        .filter(memberships::space_id.eq(space))
-        .filter(memberships::user_id.eq(user))
-        .filter(memberships::left_at.is_null())
+    let member = current_membership(user, space)
         .count()
         .get_result::<i64>(conn)?;
     if member == 1 {
@@ -50,26 +56,19 @@ pub(crate) fn guard_writable_space(
     space: SpaceId,
 ) -> StoreResult<()> {
     let session = scope::take_session();
-    let member = memberships::table
-        .filter(memberships::space_id.eq(space))
-        .filter(memberships::user_id.eq(user))
-        .filter(memberships::left_at.is_null());
     let guarded = diesel::update(spaces::table.find(space))
-        .filter(diesel::dsl::exists(member))
+        .filter(diesel::dsl::exists(current_membership(user, space)))
         .filter(spaces::state.ne(SpaceState::Closed))
         .set(spaces::last_seq.eq(spaces::last_seq + 1));
     let reserved = match session {
-        Some(confirm) => {
-            let active = sessions::table
-                .filter(sessions::id.eq(confirm.session))
-                .filter(sessions::user_id.eq(confirm.user))
-                .filter(sessions::revoked_at.is_null());
-            guarded
-                .filter(diesel::dsl::exists(active))
-                .returning(spaces::last_seq)
-                .get_result::<i64>(conn)
-                .optional()?
-        }
+        Some(confirm) => guarded
+            .filter(diesel::dsl::exists(scope::active_session(
+                confirm.user,
+                confirm.session,
+            )))
+            .returning(spaces::last_seq)
+            .get_result::<i64>(conn)
+            .optional()?,
         None => guarded
             .returning(spaces::last_seq)
             .get_result::<i64>(conn)

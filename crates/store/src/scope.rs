@@ -77,13 +77,19 @@ pub(crate) fn session_active(
     user: UserId,
     session: SessionId,
 ) -> StoreResult<bool> {
-    let active = sessions::table
-        .filter(sessions::id.eq(session))
-        .filter(sessions::user_id.eq(user))
-        .filter(sessions::revoked_at.is_null())
+    let active = active_session(user, session)
         .count()
         .get_result::<i64>(conn)?;
     Ok(active == 1)
+}
+
+/// The row of `user`'s `session` while it is signed in.
+#[diesel::dsl::auto_type]
+pub(crate) fn active_session(user: UserId, session: SessionId) -> _ {
+    sessions::table
+        .filter(sessions::id.eq(session))
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::revoked_at.is_null())
 }
 
 /// Confirms the transaction's session if the command did not (a signed-out caller hears that,
