@@ -3,12 +3,17 @@
 //! secrets never reach a log or `check-config` unmasked.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
-pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+mod layers;
+mod secret;
+
+use layers::{apply_env, merge};
+pub use secret::Secret;
+
+pub const DEFAULT_TOML: &str = include_str!("../../../../config/default.toml");
 const ENV_PREFIX: &str = "KEPT__";
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -122,50 +127,6 @@ pub struct WebConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub filter: String,
-}
-
-/// A value that must not be printed: `Debug` and `Serialize` show it masked.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// What may be shown: nothing of a plain secret; a URL without its password.
-    pub fn masked(&self) -> String {
-        if self.0.is_empty() {
-            return String::new();
-        }
-        match self.0.split_once("://") {
-            Some((scheme, rest)) => match rest.split_once('@') {
-                Some((credentials, host)) => {
-                    let user = credentials.split(':').next().unwrap_or_default();
-                    format!("{scheme}://{user}:********@{host}")
-                }
-                None => self.0.clone(),
-            },
-            None => "********".to_owned(),
-        }
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret({})", self.masked())
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.masked())
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -297,145 +258,5 @@ impl Config {
     }
 }
 
-fn merge(base: &mut Table, overrides: Table) {
-    for (key, value) in overrides {
-        match (base.get_mut(&key), value) {
-            (Some(Value::Table(inner)), Value::Table(over)) => merge(inner, over),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
-}
-
-/// Sets `section.key` from a variable, typed like the default it replaces, so that
-/// `KEPT__SERVER__WORKERS=4` is a number and `KEPT__AUTH__JWT_SECRET=1234…` stays text.
-fn apply_env(
-    merged: &mut Table,
-    defaults: &Table,
-    name: &str,
-    key: &str,
-    raw: &str,
-) -> Result<(), ConfigError> {
-    let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
-    let [section, field] = path.as_slice() else {
-        return Err(ConfigError(format!("{name}: expected KEPT__SECTION__KEY")));
-    };
-    let default = defaults
-        .get(section)
-        .and_then(Value::as_table)
-        .and_then(|t| t.get(field))
-        .ok_or_else(|| ConfigError(format!("{name}: there is no setting {section}.{field}")))?;
-    let bad = |what: &str| {
-        ConfigError(format!(
-            "{section}.{field} (from {name}): `{raw}` is not {what}"
-        ))
-    };
-    let value = match default {
-        Value::Integer(_) => Value::Integer(raw.trim().parse().map_err(|_| bad("a whole number"))?),
-        Value::Boolean(_) => Value::Boolean(raw.trim().parse().map_err(|_| bad("true or false"))?),
-        Value::Float(_) => Value::Float(raw.trim().parse().map_err(|_| bad("a number"))?),
-        _ => Value::String(raw.to_owned()),
-    };
-    if let Some(Value::Table(table)) = merged.get_mut(section) {
-        table.insert(field.clone(), value);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn the_defaults_run_on_sqlite_with_no_setup() {
-        let config = Config::defaults().unwrap();
-        assert_eq!(config.server.bind, "127.0.0.1:8080");
-        assert_eq!(config.database.url.expose(), "sqlite://data/kept.db");
-        assert!(config.mail.smtp_url.expose().is_empty());
-    }
-
-    #[test]
-    fn a_file_then_the_environment_override_the_defaults() {
-        let dir = std::env::temp_dir().join(format!("kept-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("kept.toml");
-        std::fs::write(
-            &file,
-            "[server]\nworkers = 3\n[database]\nurl = \"postgres://kept:pw@db/kept\"\n",
-        )
-        .unwrap();
-        let config = Config::load(
-            Some(&file),
-            env(&[
-                ("KEPT__SERVER__WORKERS", "5"),
-                ("KEPT__AUTH__JWT_SECRET", "12345678901234567890123456789012"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(config.server.workers, 5);
-        assert_eq!(config.database.url.expose(), "postgres://kept:pw@db/kept");
-        assert_eq!(
-            config.auth.jwt_secret.expose(),
-            "12345678901234567890123456789012"
-        );
-    }
-
-    #[test]
-    fn errors_name_the_key() {
-        let err = |pairs: &[(&str, &str)]| Config::load(None, env(pairs)).unwrap_err().to_string();
-        assert!(err(&[("KEPT__SERVER__WORKERS", "many")]).contains("server.workers"));
-        assert!(err(&[("KEPT__SERVER__NOPE", "1")]).contains("server.nope"));
-        assert!(err(&[("KEPT__DATABASE__URL", "mysql://x")]).contains("database.url"));
-        assert!(err(&[("KEPT__SERVER__BIND", "here")]).contains("server.bind"));
-        assert!(err(&[("KEPT__AUTH__JWT_SECRET", "short")]).contains("auth.jwt_secret"));
-    }
-
-    #[test]
-    fn a_file_with_a_mistyped_key_is_refused_by_name() {
-        let file =
-            std::env::temp_dir().join(format!("kept-config-typo-{}.toml", std::process::id()));
-        std::fs::write(&file, "[server]\nbnid = \"0.0.0.0:1\"\n").unwrap();
-        let message = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
-        assert!(
-            message.contains("server") && message.contains("bnid"),
-            "{message}"
-        );
-        std::fs::write(&file, "[server]\nworkers = \"two\"\n").unwrap();
-        let message = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
-        assert!(message.contains("server.workers"), "{message}");
-    }
-
-    #[test]
-    fn secrets_are_masked_when_shown() {
-        let config = Config::load(
-            None,
-            env(&[
-                (
-                    "KEPT__DATABASE__URL",
-                    "postgres://kept:hunter2hunter2@db/kept",
-                ),
-                (
-                    "KEPT__AUTH__JWT_SECRET",
-                    "a-very-long-secret-that-must-not-leak-1234",
-                ),
-            ]),
-        )
-        .unwrap();
-        let shown = config.to_masked_toml();
-        assert!(
-            !shown.contains("hunter2") && !shown.contains("must-not-leak"),
-            "{shown}"
-        );
-        assert!(shown.contains("postgres://kept:********@db/kept"));
-        assert!(!format!("{config:?}").contains("hunter2"));
-    }
-}
+mod tests;
