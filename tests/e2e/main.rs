@@ -18,6 +18,7 @@ mod notes;
 mod openapi;
 mod pairing;
 mod redaction;
+mod registration;
 mod reminders;
 mod requests;
 mod stats;

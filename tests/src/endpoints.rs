@@ -148,6 +148,11 @@ impl TestApp {
             .await
     }
 
+    pub async fn registration_policy(&self) -> Response {
+        self.call(Method::GET, "/api/v1/registration", None, None)
+            .await
+    }
+
     pub async fn healthz(&self) -> Response {
         self.call(Method::GET, "/healthz", None, None).await
     }

@@ -117,3 +117,15 @@ impl<B> Received<B> {
         }
     }
 }
+
+/// An invite code that matches no invite is a 404 of its own kind.
+pub(crate) fn invite_not_found(error: StoreError) -> ApiError {
+    match error {
+        StoreError::NotFound => ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "invite_not_found",
+            "no invite has this code",
+        ),
+        other => other.into(),
+    }
+}

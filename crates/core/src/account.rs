@@ -1,9 +1,10 @@
 //! What an account is made of, parsed at the edge: a normalised email, a password long enough
 //! to be worth hashing, a display name and an IANA time zone.
 
+use crate::DomainError;
 use crate::text::Text;
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -117,6 +118,41 @@ impl Serialize for TimeZone {
     }
 }
 
+/// Who may create an account through the API. Accounts made on the operator's command line
+/// pass no policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationPolicy {
+    /// Anyone who can reach the server.
+    #[default]
+    Open,
+    /// Only a partner signing up with a valid invite, and the first account of an empty server.
+    InviteOnly,
+    /// Nobody: the operator adds accounts with `kept users add`.
+    Closed,
+}
+
+impl RegistrationPolicy {
+    /// Whether a sign-up may go ahead: `with_invite` when it carries an invite code (checked
+    /// when it is spent), `first_account` when the server has no account yet.
+    pub fn admits(self, with_invite: bool, first_account: bool) -> Result<(), DomainError> {
+        let refused = |message| DomainError::Forbidden {
+            code: "registration_closed",
+            message,
+        };
+        match self {
+            Self::Open => Ok(()),
+            Self::InviteOnly if with_invite || first_account => Ok(()),
+            Self::InviteOnly => Err(refused(
+                "sign-up on this server needs an invite link from your partner",
+            )),
+            Self::Closed => Err(refused(
+                "this server takes no sign-ups; ask the person who runs it for an account",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +201,19 @@ mod tests {
         );
         assert!(TimeZone::parse("Mars/Olympus").is_err());
         assert!(TimeZone::parse("").is_err());
+    }
+
+    #[test]
+    fn invite_only_admits_invited_partners_and_the_first_account() {
+        use RegistrationPolicy::*;
+        assert!(Open.admits(false, false).is_ok());
+        assert!(InviteOnly.admits(true, false).is_ok());
+        assert!(InviteOnly.admits(false, true).is_ok());
+        let refused = InviteOnly.admits(false, false).unwrap_err();
+        assert_eq!(refused.code(), "registration_closed");
+        assert_eq!(
+            Closed.admits(true, true).unwrap_err().code(),
+            "registration_closed"
+        );
     }
 }

@@ -7,10 +7,11 @@ use crate::error::{StoreError, StoreResult, is_unique_violation};
 use crate::rows::{stored_json, stored_time, utc};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::sessions::end_all_sessions;
+use crate::spaces::{SpaceView, join_by_invite, load_space};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use kept_core::account::{DisplayName, Email, TimeZone};
+use kept_core::account::{DisplayName, Email, RegistrationPolicy, TimeZone};
 use kept_core::check_in::CheckInTimes;
 use kept_core::mail::MailPreferences;
 use kept_core::{DomainError, SessionId, UserId};
@@ -69,6 +70,18 @@ pub struct NewAccount {
     pub time_zone: TimeZone,
     /// The link that verifies the address, mailed in the same transaction.
     pub verification: LinkSecret,
+    /// Who may sign up on this server.
+    pub policy: RegistrationPolicy,
+    /// The digest of an invite code: the new account joins its space in the same transaction
+    /// (and under `invite_only` it is what admits the sign-up).
+    pub invite: Option<String>,
+}
+
+/// A new account, and the space its invite joined it to.
+#[derive(Debug)]
+pub struct Registered {
+    pub user: UserView,
+    pub joined: Option<SpaceView>,
 }
 
 /// A profile edit: `None` leaves the field as it is.
@@ -98,37 +111,36 @@ enum Rotation {
 }
 
 impl Store {
-    pub fn register(&self, account: NewAccount) -> StoreResult<UserView> {
-        let now = stored_time(self.now());
-        let id = UserId::new_at(self.now());
+    /// Creates an account, if the registration policy admits it, and mails the link that
+    /// verifies its address. With an invite, the account joins its space too: a bad invite
+    /// refuses the whole sign-up.
+    pub fn register(&self, account: NewAccount) -> StoreResult<Registered> {
+        let now = self.now();
+        let id = UserId::new_at(now);
         self.write(|conn| {
-            let taken = users::table
-                .filter(users::email.eq(account.email.as_str()))
-                .count()
-                .get_result::<i64>(conn)?;
-            if taken > 0 {
-                return Err(DomainError::EmailTaken.into());
-            }
-            diesel::insert_into(users::table)
-                .values((
-                    users::id.eq(id),
-                    users::email.eq(account.email.as_str()),
-                    users::password_hash.eq(&account.password_hash),
-                    users::display_name.eq(account.display_name.as_str()),
-                    users::time_zone.eq(account.time_zone.name()),
-                    users::created_at.eq(now),
-                    users::updated_at.eq(now),
-                ))
-                .execute(conn)
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        DomainError::EmailTaken.into()
-                    } else {
-                        StoreError::from(e)
-                    }
-                })?;
-            send_verification(conn, id, &account.verification, self.now())?;
-            load_user(conn, id)
+            let first_account = account.policy == RegistrationPolicy::InviteOnly
+                && account.invite.is_none()
+                && users::table
+                    .select(users::id)
+                    .first::<UserId>(conn)
+                    .optional()?
+                    .is_none();
+            account
+                .policy
+                .admits(account.invite.is_some(), first_account)?;
+            insert_account(conn, id, &account, now)?;
+            send_verification(conn, id, &account.verification, now)?;
+            let joined = match &account.invite {
+                Some(digest) => {
+                    let space = join_by_invite(conn, id, digest, now)?;
+                    Some(load_space(conn, space)?)
+                }
+                None => None,
+            };
+            Ok(Registered {
+                user: load_user(conn, id)?,
+                joined,
+            })
         })
     }
 
@@ -310,5 +322,42 @@ fn revoke_session(
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Writes the account's row; a taken address is `EmailTaken`, even when a concurrent sign-up
+/// took it first.
+pub(crate) fn insert_account(
+    conn: &mut DbConnection,
+    id: UserId,
+    account: &NewAccount,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let taken = users::table
+        .filter(users::email.eq(account.email.as_str()))
+        .count()
+        .get_result::<i64>(conn)?;
+    if taken > 0 {
+        return Err(DomainError::EmailTaken.into());
+    }
+    let now = stored_time(now);
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(id),
+            users::email.eq(account.email.as_str()),
+            users::password_hash.eq(&account.password_hash),
+            users::display_name.eq(account.display_name.as_str()),
+            users::time_zone.eq(account.time_zone.name()),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                DomainError::EmailTaken.into()
+            } else {
+                StoreError::from(e)
+            }
+        })?;
     Ok(())
 }

@@ -227,8 +227,10 @@ mod tests {
             display_name: DisplayName::parse("P").unwrap(),
             time_zone: TimeZone::parse("UTC").unwrap(),
             verification: LinkSecret::from_plain(format!("verify-{email}")),
+            policy: Default::default(),
+            invite: None,
         };
-        store.register(account).unwrap().id
+        store.register(account).unwrap().user.id
     }
 
     /// A fresh database of `flavor` and a store on it (`None`: PostgreSQL not configured).

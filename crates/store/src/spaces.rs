@@ -285,50 +285,7 @@ impl Store {
     pub fn accept_invite(&self, accepter: UserId, code_digest: &str) -> StoreResult<SpaceView> {
         let now = self.now();
         self.write(|conn| {
-            let (invite_id, space_id, expires_at, used_at, revoked_at) = invites::table
-                .filter(invites::code_hash.eq(code_digest))
-                .select((
-                    invites::id,
-                    invites::space_id,
-                    invites::expires_at,
-                    invites::used_at,
-                    invites::revoked_at,
-                ))
-                .first::<(
-                    InviteId,
-                    SpaceId,
-                    NaiveDateTime,
-                    Option<NaiveDateTime>,
-                    Option<NaiveDateTime>,
-                )>(conn)?;
-            let space = space_id;
-            let state = lock_space_row(conn, space)?;
-            let already_member = memberships::table
-                .find((space, accepter))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            let status = InviteStatus {
-                expires_at: utc(expires_at),
-                used: used_at.is_some(),
-                revoked: revoked_at.is_some(),
-            };
-            let next = accept_invite(state, status, already_member, now)?;
-            diesel::update(invites::table.find(&invite_id))
-                .set((
-                    invites::used_at.eq(stored_time(now)),
-                    invites::used_by.eq(accepter),
-                ))
-                .execute(conn)?;
-            diesel::update(spaces::table.find(&space_id))
-                .set(spaces::state.eq(next))
-                .execute(conn)?;
-            add_member(conn, space, accepter, now)?;
-            let joined = SpaceEvent::MemberJoined {
-                user_id: accepter,
-                display_name: display_name(conn, accepter)?,
-            };
-            append_event(conn, space, accepter, Audience::Members, &joined, now)?;
+            let space = join_by_invite(conn, accepter, code_digest, now)?;
             load_space(conn, space)
         })
     }
@@ -373,4 +330,58 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Spends the invite with `code_digest` on `accepter` and adds them to its space (used by an
+/// invite's acceptance and by a sign-up that carries one).
+pub(crate) fn join_by_invite(
+    conn: &mut DbConnection,
+    accepter: UserId,
+    code_digest: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<SpaceId> {
+    let (invite_id, space, expires_at, used_at, revoked_at) = invites::table
+        .filter(invites::code_hash.eq(code_digest))
+        .select((
+            invites::id,
+            invites::space_id,
+            invites::expires_at,
+            invites::used_at,
+            invites::revoked_at,
+        ))
+        .first::<(
+            InviteId,
+            SpaceId,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        )>(conn)?;
+    let state = lock_space_row(conn, space)?;
+    let already_member = memberships::table
+        .find((space, accepter))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    let status = InviteStatus {
+        expires_at: utc(expires_at),
+        used: used_at.is_some(),
+        revoked: revoked_at.is_some(),
+    };
+    let next = accept_invite(state, status, already_member, now)?;
+    diesel::update(invites::table.find(&invite_id))
+        .set((
+            invites::used_at.eq(stored_time(now)),
+            invites::used_by.eq(accepter),
+        ))
+        .execute(conn)?;
+    diesel::update(spaces::table.find(space))
+        .set(spaces::state.eq(next))
+        .execute(conn)?;
+    add_member(conn, space, accepter, now)?;
+    let joined = SpaceEvent::MemberJoined {
+        user_id: accepter,
+        display_name: display_name(conn, accepter)?,
+    };
+    append_event(conn, space, accepter, Audience::Members, &joined, now)?;
+    Ok(space)
 }

@@ -29,8 +29,11 @@ fn register(store: &Store, email: &str) -> UserId {
             display_name: DisplayName::parse("Someone").unwrap(),
             time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
             verification: LinkSecret::from_plain(format!("verify-{email}")),
+            policy: Default::default(),
+            invite: None,
         })
         .unwrap()
+        .user
         .id
 }
 

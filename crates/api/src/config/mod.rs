@@ -58,6 +58,7 @@ pub struct AuthConfig {
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
     pub secure_cookies: bool,
+    pub registration: kept_core::account::RegistrationPolicy,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -1,7 +1,6 @@
-//! Accounts and sessions: register, log in, refresh (rotating), log out, sign out everywhere,
+//! Accounts and sessions: log in, refresh (rotating), log out, sign out everywhere,
 //! and the caller's own profile.
 
-use super::account_mail::link_secret;
 use crate::auth::random_secret;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -17,7 +16,7 @@ use chrono::Duration;
 use kept_core::account::{DisplayName, Email, Password, TimeZone};
 use kept_core::check_in::CheckInTimes;
 use kept_core::{Invalid, SessionId, UserId};
-use kept_store::accounts::{NewAccount, ProfileChange, UserView};
+use kept_store::accounts::{ProfileChange, UserView};
 use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,19 +28,6 @@ const REFRESH_TOKEN_BYTES: usize = 32;
 
 pub fn routes(api: &mut Api<'_>) {
     api.post(
-        "/auth/register",
-        register,
-        Op::new("register", "Create an account and sign in")
-            .public()
-            .rate_limited()
-            .body::<RegisterBody>()
-            .ok::<Registered>(
-                201,
-                "The new user and a session's tokens (the refresh token also as a cookie).",
-            )
-            .fails(409, "`email_taken`: an account has this address."),
-    )
-    .post(
         "/auth/login",
         login,
         Op::new("login", "Sign in")
@@ -109,20 +95,6 @@ pub fn routes(api: &mut Api<'_>) {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = Registration)]
-struct RegisterBody {
-    #[schema(value_type = Email, inline)]
-    email: String,
-    #[schema(value_type = Password, inline)]
-    password: String,
-    #[schema(value_type = DisplayName, inline)]
-    display_name: String,
-    #[schema(value_type = TimeZone, inline)]
-    time_zone: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = Login)]
 struct LoginBody {
     #[schema(value_type = Email, inline)]
@@ -156,7 +128,7 @@ struct ProfileBody {
 }
 
 #[derive(Serialize, ToSchema)]
-struct Tokens {
+pub(super) struct Tokens {
     access_token: String,
     refresh_token: String,
     /// Always `Bearer`.
@@ -164,74 +136,6 @@ struct Tokens {
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-struct Registered {
-    user: UserView,
-    #[serde(flatten)]
-    tokens: Tokens,
-}
-
-/// A sign-up with every field checked; the password is hashed after, off the async threads.
-struct Registration {
-    email: Email,
-    password: Password,
-    display_name: DisplayName,
-    time_zone: TimeZone,
-}
-
-impl TryFrom<RegisterBody> for Registration {
-    type Error = Invalid;
-    fn try_from(body: RegisterBody) -> Result<Self, Invalid> {
-        let mut invalid = Invalid::default();
-        let email = invalid.check("email", Email::parse(&body.email));
-        let password = invalid.check("password", Password::parse(&body.password));
-        let display_name = invalid.check("display_name", DisplayName::parse(&body.display_name));
-        let time_zone = invalid.check("time_zone", TimeZone::parse(&body.time_zone));
-        match (email, password, display_name, time_zone) {
-            (Some(email), Some(password), Some(display_name), Some(time_zone)) => {
-                Ok(Registration {
-                    email,
-                    password,
-                    display_name,
-                    time_zone,
-                })
-            }
-            _ => Err(invalid),
-        }
-    }
-}
-
-async fn register(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: Json<RegisterBody>,
-) -> ApiResult<HttpResponse> {
-    admit(&req, &state, Door::Register)?;
-    let Registration {
-        email,
-        password,
-        display_name,
-        time_zone,
-    } = Registration::try_from(body.0)?;
-    let password_hash = state.passwords.hash(password).await?;
-    let verification = link_secret()?;
-    let store = state.store.clone();
-    let user = blocking(move || {
-        store.register(NewAccount {
-            email,
-            password_hash,
-            display_name,
-            time_zone,
-            verification,
-        })
-    })
-    .await?;
-    let (tokens, cookie) = start_session(&state, user.id).await?;
-    Ok(HttpResponse::Created()
-        .cookie(cookie)
-        .json(Registered { user, tokens }))
 }
 
 async fn login(
@@ -358,7 +262,10 @@ async fn help_resources(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Opens a session with a fresh refresh token, and issues its first access token.
-async fn start_session(state: &AppState, user: UserId) -> ApiResult<(Tokens, Cookie<'static>)> {
+pub(super) async fn start_session(
+    state: &AppState,
+    user: UserId,
+) -> ApiResult<(Tokens, Cookie<'static>)> {
     let refresh = random_secret(REFRESH_TOKEN_BYTES)?;
     let digest = secret_digest(&refresh);
     let store = state.store.clone();

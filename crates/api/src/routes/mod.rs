@@ -11,6 +11,7 @@ mod export;
 mod health;
 mod hints;
 mod notes;
+mod registration;
 mod requests;
 mod spaces;
 mod stats;
@@ -41,6 +42,7 @@ pub fn routes(api: &mut Api<'_>) {
                 ),
             );
         })
+        .group("/api/v1", "accounts", registration::routes)
         .group("/api/v1", "accounts", accounts::routes)
         .group("/api/v1", "accounts", account_mail::routes)
         .group("/api/v1", "accounts", calendar::routes)

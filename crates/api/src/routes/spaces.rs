@@ -5,13 +5,12 @@ use super::accounts::expired_cookie;
 use crate::auth::random_secret;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::handler::{admit, blocking, blocking_mapped, page_limit, query};
+use crate::handler::{admit, blocking, blocking_mapped, invite_not_found, page_limit, query};
 use crate::help::HelpResource;
 use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::rate_limit::Door;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kept_core::account::Email;
@@ -19,8 +18,8 @@ use kept_core::space::{LeaveMode, SpaceName};
 use kept_core::{InviteId, SpaceId};
 use kept_store::account_tokens::LinkSecret;
 use kept_store::events::EventPage;
+use kept_store::secret_digest;
 use kept_store::spaces::SpaceView;
-use kept_store::{StoreError, secret_digest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -232,14 +231,7 @@ async fn accept_invite(
     let store = caller.store(&state);
     let space = blocking_mapped(
         move || store.accept_invite(caller.user, &digest),
-        |error| match error {
-            StoreError::NotFound => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "invite_not_found",
-                "no invite has this code",
-            ),
-            other => other.into(),
-        },
+        invite_not_found,
     )
     .await?;
     Ok(HttpResponse::Ok().json(space))
