@@ -68,9 +68,17 @@ export async function signIn(email: string, password: string): Promise<void> {
   await load();
 }
 
-export async function signUp(body: Schemas['Registration']): Promise<void> {
+/**
+ * Creates the account and signs in. `beforeLoad` runs with the space an invite joined (if any)
+ * before the session is loaded, that is before the app leaves the sign-up screen.
+ */
+export async function signUp(
+  body: Schemas['Registration'],
+  beforeLoad: (joined: Space | null) => void,
+): Promise<void> {
   const answer = await call(api.POST('/api/v1/auth/register', { body }));
   setAccessToken(answer.access_token, answer.expires_in);
+  beforeLoad(answer.space ?? null);
   await load();
 }
 

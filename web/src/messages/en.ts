@@ -93,6 +93,9 @@ const en = {
   'signup.submit': 'Create account',
   'signup.have_account': 'Already have an account?',
   'signup.sign_in': 'Sign in',
+  'signup.invite_only':
+    'New accounts on this Kept need an invite: open the invite link your partner sent you, then create your account from there.',
+  'signup.closed': 'This Kept does not take sign-ups. Ask the person who runs it to create an account for you.',
 
   'forgot.title': 'Forgotten password',
   'forgot.lead': 'We will email a link to choose a new password. It works once, for an hour.',
