@@ -16,6 +16,7 @@ mod live;
 mod mail;
 mod notes;
 mod openapi;
+mod operators;
 mod pairing;
 mod redaction;
 mod registration;

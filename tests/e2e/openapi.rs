@@ -25,6 +25,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/v1/unsubscribe"),
     ("GET", "/api/v1/calendar/{file}"),
     ("GET", "/api/v1/help-resources"),
+    ("GET", "/api/v1/registration"),
     ("POST", "/api/v1/hints"),
     ("POST", "/api/v1/invites/{code}/accept"),
     ("GET", "/api/v1/me"),

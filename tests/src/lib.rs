@@ -163,6 +163,25 @@ impl TestApp {
     pub fn db(&self) -> &TestDb {
         &self.db
     }
+
+    /// Runs `kept users …` against this app's database, as the operator would beside the
+    /// running server: what it prints, or why it failed.
+    pub async fn kept_users(
+        &self,
+        command: kept_api::operator::UsersCommand,
+        as_json: bool,
+    ) -> Result<String, String> {
+        let env = [
+            ("KEPT__DATABASE__URL".to_owned(), self.db.url().to_owned()),
+            ("KEPT__SERVER__PUBLIC_URL".to_owned(), self.base.clone()),
+        ];
+        let config = Config::load(None, env).expect("operator configuration");
+        tokio::task::spawn_blocking(move || {
+            kept_api::operator::users(&config, command, as_json).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap()
+    }
 }
 
 fn boot(

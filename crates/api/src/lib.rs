@@ -11,6 +11,7 @@ pub mod help;
 pub mod json;
 pub mod live;
 pub mod openapi;
+pub mod operator;
 pub mod rate_limit;
 pub mod request_log;
 pub mod routes;

@@ -1,6 +1,8 @@
-//! `kept`: serve the API (the default), apply migrations, or show the effective configuration.
+//! `kept`: serve the API (the default), apply migrations, show the effective configuration, or
+//! manage the accounts of this server.
 
 use clap::{Parser, Subcommand};
+use kept_api::operator::UsersCommand;
 use kept_api::{Application, Config, telemetry};
 use kept_core::SystemClock;
 use kept_store::{DatabaseUrl, db};
@@ -32,6 +34,14 @@ enum Command {
     CheckConfig,
     /// Print the OpenAPI document (the web app's types are generated from it), then exit.
     Openapi,
+    /// The accounts of this server: list, add, disable, enable.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+        /// Print one JSON document instead of lines (for scripts).
+        #[arg(long, global = true)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -54,6 +64,14 @@ fn main() -> ExitCode {
                 }
             })
             .map_err(Into::into),
+        Command::Users { command, json } => {
+            kept_api::operator::users(&config, command, json).map(|output| {
+                #[allow(clippy::print_stdout)] // the command's answer
+                {
+                    println!("{output}");
+                }
+            })
+        }
         Command::CheckConfig => {
             #[allow(clippy::print_stdout)] // the command's whole purpose is to print
             {

@@ -39,7 +39,7 @@ impl LinkSecret {
 /// What a mailed link is for; stored by its serde name, like every stored enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-enum Purpose {
+pub(crate) enum Purpose {
     VerifyEmail,
     PasswordReset,
 }
@@ -70,7 +70,7 @@ pub(crate) fn send_verification(
     Ok(())
 }
 
-fn insert_token(
+pub(crate) fn insert_token(
     conn: &mut DbConnection,
     user: UserId,
     purpose: Purpose,
@@ -154,6 +154,7 @@ impl Store {
             let user = users::table
                 .filter(users::email.eq(email.as_str()))
                 .filter(users::email_verified_at.is_not_null())
+                .filter(users::disabled_at.is_null())
                 .select(users::id)
                 .first::<UserId>(conn)
                 .optional()?;

@@ -77,6 +77,16 @@ pub struct NewAccount {
     pub invite: Option<String>,
 }
 
+/// An account as a login attempt sees it.
+#[derive(Debug)]
+pub struct Credentials {
+    pub user: UserId,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    /// Disabled by the operator: the right password still opens no session.
+    pub disabled: bool,
+}
+
 /// A new account, and the space its invite joined it to.
 #[derive(Debug)]
 pub struct Registered {
@@ -144,15 +154,19 @@ impl Store {
         })
     }
 
-    /// The user id and password hash for a login attempt, if the email is known.
-    pub fn credentials(&self, email: &Email) -> StoreResult<Option<(UserId, String)>> {
+    /// What a login attempt is checked against, if the email is known.
+    pub fn credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
         self.read(|conn| {
             let found = users::table
                 .filter(users::email.eq(email.as_str()))
-                .select((users::id, users::password_hash))
-                .first::<(UserId, String)>(conn)
+                .select((users::id, users::password_hash, users::disabled_at))
+                .first::<(UserId, String, Option<NaiveDateTime>)>(conn)
                 .optional()?;
-            Ok(found)
+            Ok(found.map(|(user, password_hash, disabled_at)| Credentials {
+                user,
+                password_hash,
+                disabled: disabled_at.is_some(),
+            }))
         })
     }
 

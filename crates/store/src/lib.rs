@@ -14,6 +14,7 @@ pub mod events;
 pub mod live;
 mod membership;
 pub mod notes;
+pub mod operator;
 pub mod outbox;
 pub mod published;
 pub mod reminders;

@@ -13,6 +13,7 @@ diesel::table! {
         updated_at -> Timestamp,
         check_in_times -> Text,
         mail_preferences -> Text,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -38,7 +38,12 @@ pub fn routes(api: &mut Api<'_>) {
                 200,
                 "Access and refresh tokens (the refresh token also as a cookie).",
             )
-            .fails(401, "`invalid_credentials`: wrong email or password."),
+            .fails(401, "`invalid_credentials`: wrong email or password.")
+            .fails(
+                403,
+                "`account_disabled`: the operator disabled this account (said only after the \
+                 right password).",
+            ),
     )
     .post(
         "/auth/refresh",
@@ -155,14 +160,26 @@ async fn login(
     }
     let store = state.store.clone();
     let account = blocking(move || store.credentials(&email)).await?;
-    let (user, hash) = account.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
+    let (found, hash) = account.map_or((None, None), |found| {
+        let hash = found.password_hash.clone();
+        (Some(found), Some(hash))
+    });
     let verified = state.passwords.verify(password, hash).await?;
-    let Some(user) = user.filter(|_| verified) else {
+    let Some(found) = found.filter(|_| verified) else {
         return Err(ApiError::unauthenticated(
             "invalid_credentials",
             "email or password is wrong",
         ));
     };
+    // Said only to whoever knows the password: nobody else learns the account exists.
+    if found.disabled {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled; ask the person who runs this server",
+        ));
+    }
+    let user = found.user;
     let (tokens, cookie) = start_session(&state, user).await?;
     Ok(HttpResponse::Ok().cookie(cookie).json(tokens))
 }
