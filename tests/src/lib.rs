@@ -212,7 +212,7 @@ fn boot(
     .collect();
     env.extend(settings.iter().cloned());
     let config = Config::load(None, env).expect("test configuration");
-    kept_api::telemetry::init(&config.log.filter);
+    kept_api::telemetry::init(&config.log.filter, config.log.format);
     let app = Application::build(config, Arc::new(clock.clone())).expect("build app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let (shutdown, hub, store) = (app.shutdown_handle(), app.hub(), app.store());

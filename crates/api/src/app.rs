@@ -183,13 +183,17 @@ impl Application {
                 .wrap_fn(|req, srv| {
                     let id = crate::request_log::RequestId::next();
                     let method = req.method().clone();
-                    let path = req.uri().clone();
                     let span = tracing::info_span!("request", id = %id);
                     let started = std::time::Instant::now();
                     let response = srv.call(req);
                     async move {
                         let mut response = response.await?;
-                        crate::request_log::handled(&method, path, response.status(), started);
+                        let route = response.request().match_pattern();
+                        let route = route
+                            .as_deref()
+                            .unwrap_or(crate::request_log::WEB_APP_ROUTE);
+                        let (status, elapsed) = (response.status(), started.elapsed());
+                        crate::request_log::handled(&method, route, status, elapsed);
                         response
                             .headers_mut()
                             .insert(HeaderName::from_static("x-request-id"), id.header());

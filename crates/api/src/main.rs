@@ -91,7 +91,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    telemetry::init(&config.log.filter);
+    telemetry::init(&config.log.filter, config.log.format);
     let workers = config.server.workers;
     let bind = config.server.bind.clone();
     actix_web::rt::System::new().block_on(async move {
@@ -126,7 +126,7 @@ async fn stop_signal() {
 }
 
 fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
-    telemetry::init(&config.log.filter);
+    telemetry::init(&config.log.filter, config.log.format);
     let mut conn = DatabaseUrl::parse(config.database.url.expose())?.connect()?;
     let applied = db::run_migrations(&mut conn)?;
     tracing::info!(applied, "migrations done");

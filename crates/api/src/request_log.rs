@@ -1,13 +1,14 @@
-//! The one log line per request (id, method, path, status, duration) and the `X-Request-Id`
+//! The one log line per request (id, method, route, status, duration) and the `X-Request-Id`
 //! header, made cheap: the id is a counter from a random start (no random-number syscall and no
-//! string per request), the path is the request's own shared `Uri`, and the line is one event
-//! whose fields are formatted only if `info` is enabled.
+//! string per request), and the line is one event whose fields are formatted only if `info` is
+//! enabled. The route is the template (`/api/v1/invites/{code}/accept`), never the path: paths
+//! can carry secrets (an invite code, a calendar feed's token, the web app's `/join/…` link).
 
 use actix_web::http::header::HeaderValue;
-use actix_web::http::{Method, StatusCode, Uri};
+use actix_web::http::{Method, StatusCode};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::Duration;
 
 /// A request's id: unique within the process, and across instances by its random start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,14 +54,16 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// Logs the request's line (inside the request's span, which carries the id); `uri` is the
-/// request's own, shared rather than copied.
-pub fn handled(method: &Method, uri: Uri, status: StatusCode, started: Instant) {
+/// What a request matched when no API route did: the web app's pages and files.
+pub const WEB_APP_ROUTE: &str = "(web app)";
+
+/// Logs the request's line (inside the request's span, which carries the id).
+pub fn handled(method: &Method, route: &str, status: StatusCode, elapsed: Duration) {
     tracing::info!(
         %method,
-        path = uri.path(),
+        route,
         status = status.as_u16(),
-        micros = started.elapsed().as_micros() as u64,
+        micros = elapsed.as_micros() as u64,
         "handled"
     );
 }

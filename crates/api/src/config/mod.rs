@@ -128,6 +128,7 @@ pub struct WebConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub filter: String,
+    pub format: crate::telemetry::LogFormat,
 }
 
 #[derive(Debug, thiserror::Error)]
