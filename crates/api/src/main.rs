@@ -34,6 +34,14 @@ enum Command {
     CheckConfig,
     /// Print the OpenAPI document (the web app's types are generated from it), then exit.
     Openapi,
+    /// Copy the SQLite database, consistently, while the server runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where the copy goes; the file must not exist yet.
+        path: PathBuf,
+        /// Print one JSON document instead of a line (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
     /// The accounts of this server: list, add, disable, enable.
     Users {
         #[command(subcommand)]
@@ -56,29 +64,16 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
-        Command::Openapi => kept_api::app::openapi_json()
-            .map(|document| {
-                #[allow(clippy::print_stdout)] // the command's whole purpose is to print
-                {
-                    println!("{document}");
-                }
-            })
-            .map_err(Into::into),
+        Command::Openapi => answer(
+            kept_api::app::openapi_json()
+                .map(|doc| doc.to_string())
+                .map_err(Into::into),
+        ),
+        Command::Backup { path, json } => answer(kept_api::operator::backup(&config, &path, json)),
         Command::Users { command, json } => {
-            kept_api::operator::users(&config, command, json).map(|output| {
-                #[allow(clippy::print_stdout)] // the command's answer
-                {
-                    println!("{output}");
-                }
-            })
+            answer(kept_api::operator::users(&config, command, json))
         }
-        Command::CheckConfig => {
-            #[allow(clippy::print_stdout)] // the command's whole purpose is to print
-            {
-                print!("{}", config.to_masked_toml());
-            }
-            Ok(())
-        }
+        Command::CheckConfig => answer(Ok(config.to_masked_toml())),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,6 +102,18 @@ fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!("kept stopped gracefully");
         Ok(())
     })
+}
+
+/// Prints a command's answer: printing is the whole purpose of such a command.
+fn answer(
+    output: Result<String, Box<dyn std::error::Error>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let output = output?;
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{}", output.trim_end());
+    }
+    Ok(())
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (the orchestrator).

@@ -1,6 +1,6 @@
-//! The operator's account commands (`kept users …`), run against the configured database while
-//! the server runs or not. Output is lines for a terminal, or with `--json` one JSON document
-//! for scripts.
+//! The operator's commands, run against the configured database while the server runs or not:
+//! the accounts (`kept users …`) and a backup (`kept backup PATH`). Output is lines for a
+//! terminal, or with `--json` one JSON document for scripts.
 
 use crate::auth::{Scratch, hash_password, random_secret};
 use crate::config::Config;
@@ -75,6 +75,29 @@ pub fn users(
             Ok(done(as_json, "enabled", &email, user))
         }
     }
+}
+
+/// `kept backup PATH`: a consistent, checked copy of the SQLite database (see
+/// [`kept_store::backup`]); for PostgreSQL, an error pointing at `pg_dump`.
+pub fn backup(
+    config: &Config,
+    destination: &std::path::Path,
+    as_json: bool,
+) -> Result<String, OperatorError> {
+    let url = DatabaseUrl::parse(config.database.url.expose())?;
+    let copied = kept_store::backup::backup_sqlite(&url, destination)?;
+    Ok(if as_json {
+        json!({ "path": destination, "copy": copied }).to_string()
+    } else {
+        format!(
+            "Backed up to {} ({} bytes): {} accounts, {} spaces, {} events; integrity ok.",
+            destination.display(),
+            copied.bytes,
+            copied.users,
+            copied.spaces,
+            copied.events,
+        )
+    })
 }
 
 /// The configured database, with a pool of one: a command does one thing at a time.

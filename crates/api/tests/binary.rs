@@ -1,6 +1,7 @@
 //! The `kept` binary as an operator runs it: a real process on loopback, on both databases.
 //! Its JSON log lines carry each request's id, route template, status and duration, and never
-//! a path, a token, a password or a partner's words.
+//! a path, a token, a password or a partner's words; a backup taken while a partner writes
+//! restores every acknowledged event.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test: a failed step is the test failing
 
@@ -23,16 +24,22 @@ struct Server {
 
 impl Server {
     fn start(db: &TestDb, settings: &[(&str, &str)]) -> Self {
+        Self::start_on(db.url(), settings)
+    }
+
+    fn start_on(database_url: &str, settings: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kept"))
             .arg("serve")
             .env_remove("RUST_LOG")
             .env("KEPT__SERVER__BIND", "127.0.0.1:0")
             .env("KEPT__SERVER__WORKERS", "1")
-            .env("KEPT__DATABASE__URL", db.url())
+            .env("KEPT__DATABASE__URL", database_url)
             .env("KEPT__AUTH__JWT_SECRET", JWT_SECRET)
             .env("KEPT__DATA__DIR", data.path())
             .env("KEPT__MAIL__OUTBOX_DIR", data.path().join("outbox"))
+            // JSON, so that the port can be read from the start-up line.
+            .env("KEPT__LOG__FORMAT", "json")
             .envs(settings.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -104,7 +111,7 @@ fn json_logs_carry_the_request_and_none_of_its_secrets(flavor: Flavor) {
     let Some(db) = TestDb::new(flavor) else {
         return;
     };
-    let server = Server::start(&db, &[("KEPT__LOG__FORMAT", "json")]);
+    let server = Server::start(&db, &[]);
     let secrets = [
         "hunter2-correct-horse-battery",
         "ada.private@example.org",
@@ -203,4 +210,225 @@ fn json_logs_on_sqlite() {
 #[test]
 fn json_logs_on_postgres() {
     json_logs_carry_the_request_and_none_of_its_secrets(Flavor::Postgres);
+}
+
+/// Ada's account, her space and her access token on `server`.
+async fn ada_with_a_space(client: &reqwest::Client, server: &Server) -> (String, String) {
+    let body = json!({"email": "ada@example.org", "password": "correct horse battery", "display_name": "Ada", "time_zone": "UTC"});
+    let registered: Value = client
+        .post(server.url("/api/v1/auth/register"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = registered["access_token"].as_str().unwrap().to_owned();
+    let space: Value = client
+        .post(server.url("/api/v1/spaces"))
+        .bearer_auth(&access)
+        .json(&json!({"name": "Us"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (access, space["id"].as_str().unwrap().to_owned())
+}
+
+/// The ids of the check-ins in `space`'s timeline on `server`, and whether its seqs run 1..=n.
+async fn check_ins_in_timeline(server: &Server, space: &str) -> (Vec<String>, bool) {
+    let client = reqwest::Client::new();
+    let login = json!({"email": "ada@example.org", "password": "correct horse battery"});
+    let tokens: Value = client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let (mut ids, mut seqs, mut after) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..100 {
+        let page: Value = client
+            .get(server.url(&format!(
+                "/api/v1/spaces/{space}/events?after={after}&limit=500"
+            )))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for event in page["items"].as_array().unwrap() {
+            seqs.push(event["seq"].as_i64().unwrap());
+            if event["kind"] == "check_in.created" {
+                ids.push(event["payload"]["check_in_id"].as_str().unwrap().to_owned());
+            }
+        }
+        match page["next"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    let gapless = seqs.iter().zip(1..).all(|(seq, expected)| *seq == expected);
+    (ids, gapless)
+}
+
+/// While a partner keeps writing, a backup is taken (`kept backup` on SQLite, the README's
+/// `pg_dump` on PostgreSQL) and restored into a fresh database; a server on the restored copy
+/// shows every check-in acknowledged before the backup began, in a gapless timeline.
+async fn a_backup_under_writes_restores_every_acknowledged_event(flavor: Flavor) {
+    let Some(db) = TestDb::new(flavor) else {
+        return;
+    };
+    let server = Server::start(&db, &[]);
+    let client = reqwest::Client::new();
+    let (access, space) = ada_with_a_space(&client, &server).await;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+        let url = server.url(&format!("/api/v1/spaces/{space}/check-ins"));
+        tokio::spawn(async move {
+            for n in 0..5_000 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let created: Value = client
+                    .post(&url)
+                    .bearer_auth(&access)
+                    .json(&json!({ "text": format!("check-in {n}") }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let id = created["id"].as_str().unwrap().to_owned();
+                acknowledged.lock().unwrap().push(id);
+            }
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 20 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let before_backup = acknowledged.lock().unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let restored = match flavor {
+        Flavor::Sqlite => {
+            let copy = dir.path().join("copy.db");
+            let output = Command::new(env!("CARGO_BIN_EXE_kept"))
+                .args(["backup", "--json"])
+                .arg(&copy)
+                .env("KEPT__DATABASE__URL", db.url())
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert!(report["copy"]["events"].as_i64().unwrap() >= 20, "{report}");
+            let again = Command::new(env!("CARGO_BIN_EXE_kept"))
+                .arg("backup")
+                .arg(&copy)
+                .env("KEPT__DATABASE__URL", db.url())
+                .output()
+                .unwrap();
+            assert!(!again.status.success(), "a backup never overwrites a file");
+            RestoredDb::Sqlite(format!("sqlite://{}", copy.display()))
+        }
+        Flavor::Postgres => RestoredDb::postgres_from_dump(db.url(), dir.path()),
+    };
+    let during_backup = acknowledged.lock().unwrap().len();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.await.unwrap();
+    assert!(
+        acknowledged.lock().unwrap().len() > during_backup || during_backup > before_backup.len(),
+        "the partner kept writing while the backup ran"
+    );
+    drop(server);
+
+    let copy = RestoredDb::url(&restored);
+    let restored_server = Server::start_on(copy, &[]);
+    let (in_copy, gapless) = check_ins_in_timeline(&restored_server, &space).await;
+    assert!(gapless, "the copy's timeline has no gap");
+    for id in &before_backup {
+        assert!(
+            in_copy.contains(id),
+            "check-in {id} was acknowledged before the backup"
+        );
+    }
+}
+
+/// A database restored from a backup, dropped with the test (PostgreSQL).
+enum RestoredDb {
+    Sqlite(String),
+    Postgres {
+        admin: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl RestoredDb {
+    /// The README's procedure: `pg_dump --format=custom`, then `pg_restore` into an empty
+    /// database.
+    fn postgres_from_dump(source: &str, dir: &std::path::Path) -> Self {
+        let dump = dir.join("kept.dump");
+        let dumped = Command::new("pg_dump")
+            .args(["--format=custom", "--no-owner", "--file"])
+            .arg(&dump)
+            .arg(source)
+            .status()
+            .expect("pg_dump is installed");
+        assert!(dumped.success());
+        let admin = std::env::var("KEPT_TEST_POSTGRES_URL").unwrap();
+        let name = format!("kept_restore_{}", std::process::id());
+        let created = Command::new("psql")
+            .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
+            .status()
+            .unwrap();
+        assert!(created.success());
+        let (base, query) = admin.split_once('?').unwrap_or((admin.as_str(), ""));
+        let base = base.rsplit_once('/').unwrap().0;
+        let url = format!("{base}/{name}?{query}");
+        let restored = Command::new("pg_restore")
+            .args(["--no-owner", "--exit-on-error", "--dbname", &url])
+            .arg(&dump)
+            .status()
+            .unwrap();
+        assert!(restored.success());
+        Self::Postgres { admin, name, url }
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Self::Sqlite(url) | Self::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for RestoredDb {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin, name, .. } = self {
+            let drop_it = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = Command::new("psql")
+                .args([admin.as_str(), "-qc", &drop_it])
+                .status();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_under_writes_on_sqlite() {
+    a_backup_under_writes_restores_every_acknowledged_event(Flavor::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_under_writes_on_postgres() {
+    a_backup_under_writes_restores_every_acknowledged_event(Flavor::Postgres).await;
 }

@@ -4,6 +4,7 @@
 
 pub mod account_tokens;
 pub mod accounts;
+pub mod backup;
 pub mod calendar;
 pub mod check_ins;
 pub mod commitments;
