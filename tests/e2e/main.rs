@@ -14,6 +14,7 @@ mod health;
 mod hints;
 mod live;
 mod mail;
+mod metrics;
 mod notes;
 mod openapi;
 mod operators;

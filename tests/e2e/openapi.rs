@@ -118,6 +118,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/api/v1/talks/agenda-template"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/metrics"),
 ];
 
 async fn the_document_lists_and_serves_every_endpoint(flavor: Flavor) {

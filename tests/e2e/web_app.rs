@@ -121,7 +121,8 @@ async fn the_api_and_missing_assets_are_never_the_page(flavor: Flavor) {
     for path in [
         "/api/v1/nothing-here",
         "/api",
-        "/metrics",
+        "/healthz/more",
+        "/metrics/more",
         "/assets/index-gone.js",
     ] {
         expect_problem(

@@ -1,9 +1,10 @@
 //! Building and running the server: the one place where config, store, keys and routes are
 //! put together. Tests build the same `Application` on port 0 with their own clock.
 
-use crate::auth::{PasswordWork, TokenKeys, random_secret};
+use crate::auth::{PasswordWork, TokenKeys};
 use crate::config::Config;
 use crate::json::BodyLimit;
+use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
 use crate::{help, routes};
@@ -21,7 +22,6 @@ use kept_store::published::Committed;
 use kept_store::reminders::ReminderSettings;
 use kept_store::{Backend, DatabaseUrl, PoolOptions, Store};
 use std::net::TcpListener;
-use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
@@ -104,6 +104,8 @@ impl Application {
             Backend::Sqlite => Arc::new(InProcessBus::new()),
         };
         let publish = Arc::clone(&bus);
+        let metrics = Metrics::new().map_err(|e| StartError::Config(format!("metrics: {e}")))?;
+        let count_events = metrics.clone();
         // A command that wrote mail due now wakes the outbox worker.
         let mail_written = Arc::new(Notify::new());
         let wake_outbox = Arc::clone(&mail_written);
@@ -120,6 +122,7 @@ impl Application {
             .with_reminder_settings(reminders)
             .with_commit_hook(Arc::new(move |committed: &Committed| {
                 if !committed.appended.is_empty() {
+                    count_events.events_appended(committed.appended.len());
                     publish.published(&committed.appended);
                 }
                 if committed.mail_due {
@@ -130,11 +133,12 @@ impl Application {
         let (going_away, going_away_rx) = watch::channel(false);
         crate::scheduler::spawn(
             store.clone(),
+            metrics.clone(),
             std::time::Duration::from_millis(config.scheduler.tick_millis),
             config.scheduler.reminder_batch,
             going_away_rx.clone(),
         );
-        let secret = signing_key(&config)?;
+        let secret = crate::signing_key::signing_key(&config).map_err(StartError::Config)?;
         let tokens = TokenKeys::new(
             secret.as_bytes(),
             Duration::minutes(config.auth.access_token_minutes),
@@ -144,6 +148,7 @@ impl Application {
             mailer(&config, tokens.clone())?,
             worker_options(&config),
         )
+        .with_observer(Arc::new(metrics.clone()))
         .spawn(mail_written, going_away_rx.clone());
         let help = help::load(&config.help.resources_file).map_err(StartError::Config)?;
         let listener =
@@ -169,18 +174,21 @@ impl Application {
             bus,
             going_away: going_away_rx,
             openapi: openapi_json()?,
+            metrics: metrics.clone(),
         });
         let web_app = web::Data::new(web_app);
 
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
+            let metrics = metrics.clone();
             App::new()
                 .app_data(app_state.clone())
                 .app_data(web_app.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::PathConfig::default().error_handler(crate::handler::path_not_found))
                 .app_data(BodyLimit(body_limit))
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
+                    let metrics = metrics.clone();
                     let id = crate::request_log::RequestId::next();
                     let method = req.method().clone();
                     let span = tracing::info_span!("request", id = %id);
@@ -194,6 +202,7 @@ impl Application {
                             .unwrap_or(crate::request_log::WEB_APP_ROUTE);
                         let (status, elapsed) = (response.status(), started.elapsed());
                         crate::request_log::handled(&method, route, status, elapsed);
+                        metrics.request(route, &method, status, elapsed);
                         response
                             .headers_mut()
                             .insert(HeaderName::from_static("x-request-id"), id.header());
@@ -280,85 +289,9 @@ fn worker_options(config: &Config) -> WorkerOptions {
 }
 
 /// The OpenAPI document of every route, serialised once.
-/// The OpenAPI document of every route, serialised once.
 pub fn openapi_json() -> Result<Arc<str>, StartError> {
     crate::openapi::document_of(routes::routes)
         .to_json()
         .map(Arc::from)
         .map_err(|e| StartError::Config(format!("OpenAPI document: {e}")))
-}
-
-/// The access-token key: from config, or on the embedded default a random one kept in
-/// `data.dir/jwt.key` so that sessions survive a restart.
-fn signing_key(config: &Config) -> Result<String, StartError> {
-    let configured = config.auth.jwt_secret.expose();
-    if !configured.is_empty() {
-        return Ok(configured.to_owned());
-    }
-    let path = config.data.dir.join("jwt.key");
-    match std::fs::read_to_string(&path) {
-        Ok(key) if key.trim().len() >= 32 => Ok(key.trim().to_owned()),
-        Ok(_) => Err(StartError::Config(format!(
-            "{} is too short; delete it to generate a new key",
-            path.display()
-        ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = random_secret(32).map_err(|e| StartError::Config(e.to_string()))?;
-            write_private(&path, &key)?;
-            tracing::info!(path = %path.display(), "generated a new access-token signing key");
-            Ok(key)
-        }
-        Err(e) => Err(StartError::Config(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
-}
-
-fn write_private(path: &Path, contents: &str) -> Result<(), StartError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn the_embedded_default_generates_a_key_once_and_reuses_it() {
-        let dir = std::env::temp_dir().join(format!("kept-key-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let env = [("KEPT__DATA__DIR".to_owned(), dir.display().to_string())];
-        let config = Config::load(None, env).unwrap();
-        let first = signing_key(&config).unwrap();
-        assert_eq!(first.len(), 64, "256 bits as hex");
-        assert_eq!(
-            signing_key(&config).unwrap(),
-            first,
-            "reused across restarts"
-        );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("jwt.key"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600, "readable by the service only");
-        }
-        let configured = [("KEPT__AUTH__JWT_SECRET".to_owned(), "x".repeat(40))];
-        assert_eq!(
-            signing_key(&Config::load(None, configured).unwrap()).unwrap(),
-            "x".repeat(40)
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }

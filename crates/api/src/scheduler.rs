@@ -3,6 +3,7 @@
 //! reminders); what each of those means is decided in core and store. It stops when the server
 //! goes away.
 
+use crate::metrics::Metrics;
 use kept_store::Store;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -12,6 +13,7 @@ const MAX_REMINDER_BATCHES: usize = 100;
 
 pub fn spawn(
     store: Store,
+    metrics: Metrics,
     tick: Duration,
     reminder_batch: i64,
     mut going_away: watch::Receiver<bool>,
@@ -24,18 +26,22 @@ pub fn spawn(
                 _ = ticks.tick() => {}
                 _ = going_away.changed() => return,
             }
-            let store = store.clone();
+            let (store, metrics) = (store.clone(), metrics.clone());
             let round = tokio::task::spawn_blocking(move || {
                 let report = store.sweep_commitments()?;
                 let delivered = store.deliver_due_notes()?;
-                let mut reminded = 0;
-                for _ in 0..MAX_REMINDER_BATCHES {
+                let (mut reminded, mut most_late) = (0, Duration::ZERO);
+                for batch in 0..MAX_REMINDER_BATCHES {
                     let fired = store.fire_due_reminders(reminder_batch)?;
                     reminded += fired.sent;
+                    if batch == 0 {
+                        most_late = fired.most_late;
+                    }
                     if i64::try_from(fired.due).unwrap_or(0) < reminder_batch {
                         break;
                     }
                 }
+                metrics.scheduler_round(reminded, most_late);
                 Ok::<_, kept_store::StoreError>((report, delivered, reminded))
             });
             match round.await {

@@ -25,4 +25,6 @@ pub struct AppState {
     pub going_away: watch::Receiver<bool>,
     /// `/api/openapi.json`, built once at start-up from the route registration.
     pub openapi: Arc<str>,
+    /// What `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }

@@ -14,5 +14,5 @@ pub mod template;
 pub use bus::{EventBus, InProcessBus, PostgresBus};
 pub use hub::{Hub, Subscription};
 pub use mailer::{Mailer, MailerOptions, UnsubscribeLinks};
-pub use outbox_worker::{OutboxWorker, WorkerOptions};
+pub use outbox_worker::{DeliveryObserver, DeliveryResult, OutboxWorker, WorkerOptions};
 pub use pg_listener::PgListener;

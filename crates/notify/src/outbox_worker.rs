@@ -41,6 +41,21 @@ impl Default for WorkerOptions {
     }
 }
 
+/// How one delivery attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryResult {
+    Sent,
+    /// Failed this time; another attempt is scheduled.
+    Retrying,
+    /// Failed for good (a permanent error, or out of attempts).
+    Failed,
+}
+
+/// Told of every delivery attempt, with how long the send took (the server's metrics).
+pub trait DeliveryObserver: Send + Sync + std::fmt::Debug {
+    fn attempted(&self, result: DeliveryResult, took: Duration);
+}
+
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoundReport {
@@ -55,6 +70,7 @@ pub struct OutboxWorker {
     store: Store,
     mailer: Mailer,
     options: WorkerOptions,
+    observer: Option<Arc<dyn DeliveryObserver>>,
 }
 
 impl OutboxWorker {
@@ -63,7 +79,14 @@ impl OutboxWorker {
             store,
             mailer,
             options,
+            observer: None,
         }
+    }
+
+    /// Tells `observer` of every attempt.
+    pub fn with_observer(mut self, observer: Arc<dyn DeliveryObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs rounds until `stop` turns true: at once when `wake` is notified (a command wrote
@@ -100,17 +123,27 @@ impl OutboxWorker {
         for delivery in claimed {
             let mailer = self.mailer.clone();
             sends.spawn(async move {
+                let started = std::time::Instant::now();
                 let outcome = mailer.send(&delivery).await;
-                (delivery, outcome)
+                (delivery, outcome, started.elapsed())
             });
         }
         let mut report = RoundReport::default();
         let mut outcomes = Vec::new();
         while let Some(joined) = sends.join_next().await {
-            let Ok((delivery, sent)) = joined else {
+            let Ok((delivery, sent, took)) = joined else {
                 continue; // A panicked send: its lease runs out and it comes back.
             };
-            outcomes.push(self.outcome(&delivery, sent, &mut report));
+            let outcome = self.outcome(&delivery, sent, &mut report);
+            if let Some(observer) = &self.observer {
+                let result = match &outcome.result {
+                    Ok(()) => DeliveryResult::Sent,
+                    Err((_, Some(_))) => DeliveryResult::Retrying,
+                    Err((_, None)) => DeliveryResult::Failed,
+                };
+                observer.attempted(result, took);
+            }
+            outcomes.push(outcome);
         }
         if outcomes.is_empty() {
             return Ok(report);

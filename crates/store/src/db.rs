@@ -12,7 +12,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -149,6 +149,18 @@ pub struct Pool {
     /// the busy handler. Writers of this process queue here instead and are woken in turn;
     /// readers never take it (WAL lets them read beside the writer).
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// Connections handed out, and the time spent waiting for them (nanoseconds), since start.
+    acquired: Arc<AtomicU64>,
+    waited_nanos: Arc<AtomicU64>,
+}
+
+/// The pool as monitoring sees it: connections open and idle now, and running totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub connections: u32,
+    pub idle: u32,
+    pub acquired: u64,
+    pub waited: Duration,
 }
 
 /// What a transaction is for. A write on SQLite begins `IMMEDIATE`: a deferred transaction that
@@ -223,14 +235,29 @@ impl Pool {
         }
     }
 
+    /// Connections now and the running totals of handing them out.
+    pub fn stats(&self) -> PoolStats {
+        let state = self.pool.state();
+        PoolStats {
+            connections: state.connections,
+            idle: state.idle_connections,
+            acquired: self.acquired.load(Ordering::Relaxed),
+            waited: Duration::from_nanos(self.waited_nanos.load(Ordering::Relaxed)),
+        }
+    }
+
     /// A connection within the connect timeout, or — once an attempt to connect has failed —
     /// the failure within [`KNOWN_DOWN_WAIT`] (a connection that frees up meanwhile is taken).
     pub fn get(&self) -> StoreResult<PooledConnection> {
-        let deadline = Instant::now() + self.connect_timeout;
+        let started = Instant::now();
+        let deadline = started + self.connect_timeout;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match self.pool.get_timeout(remaining.min(KNOWN_DOWN_WAIT)) {
                 Ok(conn) => {
+                    let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    self.acquired.fetch_add(1, Ordering::Relaxed);
+                    self.waited_nanos.fetch_add(waited, Ordering::Relaxed);
                     // A connection handed out means the database answers, whatever an earlier
                     // attempt said.
                     self.reachable.store(true, Ordering::Relaxed);
@@ -285,6 +312,8 @@ pub fn build_pool(url: &DatabaseUrl, options: &PoolOptions) -> StoreResult<Pool>
         reachable,
         connect_timeout: options.connect_timeout,
         sqlite_writer: (url.backend == Backend::Sqlite).then(Arc::default),
+        acquired: Arc::default(),
+        waited_nanos: Arc::default(),
     })
 }
 

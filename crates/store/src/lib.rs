@@ -114,6 +114,11 @@ impl Store {
         self.clock.now()
     }
 
+    /// The pool's connections and running totals, for monitoring.
+    pub fn pool_stats(&self) -> db::PoolStats {
+        self.pool.stats()
+    }
+
     /// Database reachable and every migration applied.
     pub fn is_ready(&self) -> StoreResult<bool> {
         db::migrations_current(&mut *self.pool.get()?)

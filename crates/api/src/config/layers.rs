@@ -1,6 +1,6 @@
 //! Laying a file and `KEPT__SECTION__KEY` variables over the defaults, key by key.
 
-use super::{ConfigError, Table, Value};
+use toml::{Table, Value};
 
 pub(super) fn merge(base: &mut Table, overrides: Table) {
     for (key, value) in overrides {
@@ -21,21 +21,17 @@ pub(super) fn apply_env(
     name: &str,
     key: &str,
     raw: &str,
-) -> Result<(), ConfigError> {
+) -> Result<(), String> {
     let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
     let [section, field] = path.as_slice() else {
-        return Err(ConfigError(format!("{name}: expected KEPT__SECTION__KEY")));
+        return Err(format!("{name}: expected KEPT__SECTION__KEY"));
     };
     let default = defaults
         .get(section)
         .and_then(Value::as_table)
         .and_then(|t| t.get(field))
-        .ok_or_else(|| ConfigError(format!("{name}: there is no setting {section}.{field}")))?;
-    let bad = |what: &str| {
-        ConfigError(format!(
-            "{section}.{field} (from {name}): `{raw}` is not {what}"
-        ))
-    };
+        .ok_or_else(|| format!("{name}: there is no setting {section}.{field}"))?;
+    let bad = |what: &str| format!("{section}.{field} (from {name}): `{raw}` is not {what}");
     let value = match default {
         Value::Integer(_) => Value::Integer(raw.trim().parse().map_err(|_| bad("a whole number"))?),
         Value::Boolean(_) => Value::Boolean(raw.trim().parse().map_err(|_| bad("true or false"))?),

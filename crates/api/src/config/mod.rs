@@ -30,6 +30,7 @@ pub struct Config {
     pub help: HelpConfig,
     pub web: WebConfig,
     pub log: LogConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -126,6 +127,14 @@ pub struct WebConfig {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub enabled: bool,
+    /// When set, `/metrics` answers only a request bearing it (`Authorization: Bearer …`).
+    pub token: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub filter: String,
     pub format: crate::telemetry::LogFormat,
@@ -155,7 +164,7 @@ impl Config {
         }
         for (name, raw) in env {
             if let Some(key) = name.strip_prefix(ENV_PREFIX) {
-                apply_env(&mut merged, &defaults, &name, key, &raw)?;
+                apply_env(&mut merged, &defaults, &name, key, &raw).map_err(ConfigError)?;
             }
         }
         let config: Self = serde_path_to_error::deserialize(Value::Table(merged))
@@ -242,6 +251,13 @@ impl Config {
         }
         if self.live.send_timeout_millis == 0 {
             return fail("live.send_timeout_millis", "must be above 0".into());
+        }
+        let token = self.metrics.token.expose();
+        if !token.is_empty() && (token.len() < 16 || token.contains(char::is_whitespace)) {
+            return fail(
+                "metrics.token",
+                "must be empty (no token) or at least 16 characters without spaces".into(),
+            );
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return fail("log.filter", e.to_string());

@@ -10,6 +10,7 @@ mod commitments;
 mod export;
 mod health;
 mod hints;
+mod metrics;
 mod notes;
 mod registration;
 mod requests;
@@ -25,6 +26,7 @@ use actix_web::web;
 /// Every route of the service, each served and described in one call (see [`Api`]).
 pub fn routes(api: &mut Api<'_>) {
     api.group("", "operations", health::routes)
+        .group("", "operations", metrics::routes)
         .group("", "operations", |api| {
             api.get(
                 "/api/openapi.json",

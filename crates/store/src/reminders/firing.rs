@@ -39,6 +39,8 @@ pub struct FiringReport {
     pub sent: usize,
     /// Of those, the ones whose stored data could not be read (logged; tried again later).
     pub corrupt: usize,
+    /// How late the most overdue of them fired (zero when none was due).
+    pub most_late: std::time::Duration,
 }
 
 impl Store {
@@ -71,6 +73,10 @@ impl Store {
             let rows: Vec<Row> = load_claimed!(conn, due)?;
             let mut report = FiringReport::default();
             for (id, kind, user, subject, lead, fire_at) in rows {
+                if report.due == 0 {
+                    // Oldest first: the first row is the most overdue.
+                    report.most_late = (now - utc(fire_at)).to_std().unwrap_or_default();
+                }
                 report.due += 1;
                 // Each firing in its own savepoint: one that fails part-way leaves nothing behind.
                 let fired = Due::read(id.clone(), &kind, user.as_deref(), subject, lead, fire_at)
