@@ -1,1 +1,2 @@
+ALTER TABLE users DROP COLUMN deleted_at;
 ALTER TABLE users DROP COLUMN disabled_at;

@@ -8,6 +8,7 @@ mod bad_input;
 mod calendar;
 mod check_ins;
 mod commitments;
+mod deletion;
 mod export;
 mod four_weeks;
 mod health;

@@ -44,6 +44,12 @@ impl TestApp {
         self.call(Method::GET, "/api/v1/me", access, None).await
     }
 
+    pub async fn delete_me(&self, access: &str, password: &str) -> Response {
+        let body = serde_json::json!({ "password": password });
+        self.call(Method::DELETE, "/api/v1/me", Some(access), Some(body))
+            .await
+    }
+
     pub async fn patch_me(&self, access: &str, change: Value) -> Response {
         self.call(Method::PATCH, "/api/v1/me", Some(access), Some(change))
             .await

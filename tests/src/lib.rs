@@ -8,6 +8,7 @@ pub mod contract;
 mod endpoints;
 pub mod live;
 pub mod mail;
+pub mod rows;
 
 use chrono::{TimeZone, Utc};
 use kept_api::{Application, Config};

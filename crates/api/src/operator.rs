@@ -36,6 +36,14 @@ pub enum UsersCommand {
     Disable { email: String },
     /// Let a disabled account sign in again.
     Enable { email: String },
+    /// Delete the account as its owner can: signed out, out of every space, every word they
+    /// wrote removed. It cannot be undone.
+    Delete {
+        email: String,
+        /// Confirms the deletion (without it nothing is deleted).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Why an operator command failed, said in a line.
@@ -67,6 +75,20 @@ pub fn users(
                 .disable_account(&parse_email(&email)?)
                 .map_err(not_found(&email))?;
             Ok(done(as_json, "disabled", &email, user))
+        }
+        UsersCommand::Delete { email, yes } => {
+            if !yes {
+                return Err(format!(
+                    "deleting {email} removes everything they wrote and cannot be undone; \
+                     add --yes to delete"
+                )
+                .into());
+            }
+            let user = store
+                .account_id(&parse_email(&email)?)
+                .map_err(not_found(&email))?;
+            store.delete_account(user)?;
+            Ok(done(as_json, "deleted", &email, user))
         }
         UsersCommand::Enable { email } => {
             let user = store

@@ -170,6 +170,16 @@ impl Store {
         })
     }
 
+    /// The password hash of `user`, to confirm a grave step (deleting the account) with it.
+    pub fn password_hash(&self, user: UserId) -> StoreResult<String> {
+        self.read(|conn| {
+            Ok(users::table
+                .find(user)
+                .select(users::password_hash)
+                .first(conn)?)
+        })
+    }
+
     /// Opens a session for a device with its first refresh token.
     pub fn start_session(
         &self,

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod check_ins;
 pub mod commitments;
 pub mod db;
+pub mod deletion;
 mod dialect;
 pub mod error;
 pub mod events;

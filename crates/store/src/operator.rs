@@ -1,6 +1,7 @@
 //! What the person running the server does from the command line (`kept users …`): list the
 //! accounts, add one with a set-password link, disable and enable one. These pass no
 //! registration policy and confirm no session: the operator is trusted by having the database.
+//! Deleting an account is [`Store::delete_account`], the same as a person deleting their own.
 
 use crate::Store;
 use crate::account_tokens::{LinkSecret, Purpose, insert_token, send_verification};
@@ -37,6 +38,7 @@ impl Store {
     pub fn accounts(&self) -> StoreResult<Vec<AccountSummary>> {
         self.read(|conn| {
             let rows = users::table
+                .filter(users::deleted_at.is_null())
                 .order(users::created_at.asc())
                 .select((
                     users::id,
@@ -129,6 +131,11 @@ impl Store {
             crate::reminders::schedule::drop_person(conn, user)?;
             Ok(user)
         })
+    }
+
+    /// The id of the account with `email` (`NotFound` if none).
+    pub fn account_id(&self, email: &Email) -> StoreResult<UserId> {
+        self.read(|conn| account_of(conn, email))
     }
 
     /// Lets a disabled account sign in again (reminders return as its talks and commitments

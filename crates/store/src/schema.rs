@@ -14,6 +14,7 @@ diesel::table! {
         check_in_times -> Text,
         mail_preferences -> Text,
         disabled_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -294,41 +294,7 @@ impl Store {
     /// and tells the partner only that the space closed.
     pub fn leave_space(&self, leaver: UserId, space: SpaceId, mode: LeaveMode) -> StoreResult<()> {
         let now = self.now();
-        self.write(|conn| {
-            require_current_member(conn, leaver, space)?;
-            let state = lock_space_row(conn, space)?;
-            diesel::update(memberships::table.find((space, leaver)))
-                .set(memberships::left_at.eq(stored_time(now)))
-                .execute(conn)?;
-            if state != SpaceState::Closed {
-                diesel::update(spaces::table.find(space))
-                    .set((
-                        spaces::state.eq(state.leave()),
-                        spaces::closed_at.eq(stored_time(now)),
-                    ))
-                    .execute(conn)?;
-                // Nobody can join a closed space: pending invites die with it.
-                diesel::update(invites::table)
-                    .filter(invites::space_id.eq(space))
-                    .filter(invites::used_at.is_null())
-                    .filter(invites::revoked_at.is_null())
-                    .set(invites::revoked_at.eq(stored_time(now)))
-                    .execute(conn)?;
-            }
-            let event = match mode {
-                LeaveMode::Normal => SpaceEvent::MemberLeft { user_id: leaver },
-                LeaveMode::Safety => SpaceEvent::SpaceClosed {},
-            };
-            append_event(conn, space, leaver, Audience::Members, &event, now)?;
-            // The space is closed: its talks and commitments remind no one.
-            crate::reminders::schedule::drop_space(conn, space)?;
-            if mode == LeaveMode::Safety {
-                end_all_sessions(conn, leaver, now)?;
-                crate::outbox::cancel_mail_of(conn, leaver)?;
-                crate::reminders::schedule::drop_person(conn, leaver)?;
-            }
-            Ok(())
-        })
+        self.write(|conn| leave(conn, leaver, space, mode, now))
     }
 }
 
@@ -384,4 +350,47 @@ pub(crate) fn join_by_invite(
     };
     append_event(conn, space, accepter, Audience::Members, &joined, now)?;
     Ok(space)
+}
+
+/// `leaver` leaves `space` (see [`Store::leave_space`]); also used when an account is deleted.
+pub(crate) fn leave(
+    conn: &mut DbConnection,
+    leaver: UserId,
+    space: SpaceId,
+    mode: LeaveMode,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    require_current_member(conn, leaver, space)?;
+    let state = lock_space_row(conn, space)?;
+    diesel::update(memberships::table.find((space, leaver)))
+        .set(memberships::left_at.eq(stored_time(now)))
+        .execute(conn)?;
+    if state != SpaceState::Closed {
+        diesel::update(spaces::table.find(space))
+            .set((
+                spaces::state.eq(state.leave()),
+                spaces::closed_at.eq(stored_time(now)),
+            ))
+            .execute(conn)?;
+        // Nobody can join a closed space: pending invites die with it.
+        diesel::update(invites::table)
+            .filter(invites::space_id.eq(space))
+            .filter(invites::used_at.is_null())
+            .filter(invites::revoked_at.is_null())
+            .set(invites::revoked_at.eq(stored_time(now)))
+            .execute(conn)?;
+    }
+    let event = match mode {
+        LeaveMode::Normal => SpaceEvent::MemberLeft { user_id: leaver },
+        LeaveMode::Safety => SpaceEvent::SpaceClosed {},
+    };
+    append_event(conn, space, leaver, Audience::Members, &event, now)?;
+    // The space is closed: its talks and commitments remind no one.
+    crate::reminders::schedule::drop_space(conn, space)?;
+    if mode == LeaveMode::Safety {
+        end_all_sessions(conn, leaver, now)?;
+        crate::outbox::cancel_mail_of(conn, leaver)?;
+        crate::reminders::schedule::drop_person(conn, leaver)?;
+    }
+    Ok(())
 }

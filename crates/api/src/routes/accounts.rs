@@ -86,6 +86,18 @@ pub fn routes(api: &mut Api<'_>) {
         .body::<ProfileBody>()
         .ok::<UserView>(200, "The changed profile."),
     )
+    .delete(
+        "/me",
+        delete_me,
+        Op::new(
+            "deleteMe",
+            "Delete the caller's account: every session ends, every space is left, and every \
+             word they wrote is removed",
+        )
+        .body::<DeleteBody>()
+        .empty(204, "Deleted; the cookie is cleared.")
+        .fails(403, "`wrong_password`: the password does not match."),
+    )
     .get(
         "/help-resources",
         help_resources,
@@ -104,6 +116,15 @@ pub fn routes(api: &mut Api<'_>) {
 struct LoginBody {
     #[schema(value_type = Email, inline)]
     email: String,
+    #[schema(max_length = 1024)]
+    password: String,
+}
+
+/// The current password, so that nobody holding an unlocked phone deletes the account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AccountDeletion)]
+struct DeleteBody {
     #[schema(max_length = 1024)]
     password: String,
 }
@@ -229,6 +250,35 @@ async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
 async fn logout_all(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let store = caller.store(&state);
     blocking(move || store.end_all_sessions(caller.user)).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(expired_cookie(&state))
+        .insert_header(CLEAR_SITE_DATA)
+        .finish())
+}
+
+async fn delete_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<DeleteBody>,
+) -> ApiResult<HttpResponse> {
+    let password = body.0.password;
+    if password.chars().count() > Password::MAX_CHARS {
+        return Err(ApiError::invalid_field(
+            "password",
+            format!("must be at most {} characters", Password::MAX_CHARS),
+        ));
+    }
+    let store = caller.store(&state);
+    let hash = blocking(move || store.password_hash(caller.user)).await?;
+    if !state.passwords.verify(password, Some(hash)).await? {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "wrong_password",
+            "the password does not match",
+        ));
+    }
+    let store = caller.store(&state);
+    blocking(move || store.delete_account(caller.user)).await?;
     Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
         .insert_header(CLEAR_SITE_DATA)
