@@ -98,3 +98,35 @@ test('the safety exit signs the leaver out and shows help', async ({ browser }) 
   await screen(stranger.page, 'how-kept-works');
   for (const p of [ann, ben, stranger]) expect(p.foreign).toEqual([]);
 });
+
+test('deleting one’s account asks for the password, then leaves nothing to sign in to', async ({ browser }) => {
+  const zone = daytimeZone();
+  await pairedThroughApi(server, zone, '-delete');
+  const ann = await partner(browser, server, zone);
+  const ben = await partner(browser, server, zone);
+  await signIn(ann.page, 'ann-delete@example.org');
+  await signIn(ben.page, 'ben-delete@example.org');
+
+  await ben.page.getByRole('link', { name: 'Settings' }).click();
+  await ben.page.getByRole('button', { name: 'Delete my account…' }).click();
+  const password = ben.page.getByLabel('Your password, to confirm');
+  await expect(password).toBeVisible();
+  await password.fill('not my password');
+  await ben.page.getByRole('button', { name: 'Delete my account for good' }).click();
+  await expect(ben.page.getByText('the password does not match')).toBeVisible();
+  await screen(ben.page, 'settings-delete-account');
+  await password.fill('correct horse battery');
+  await ben.page.getByRole('button', { name: 'Delete my account for good' }).click();
+  await expect(ben.page.getByText('Your account is deleted, and everything you wrote with it.')).toBeVisible();
+  await screen(ben.page, 'welcome-after-deletion');
+  await ben.page.goto('/sign-in');
+  await ben.page.getByLabel('Email address').fill('ben-delete@example.org');
+  await ben.page.getByLabel('Password').fill('correct horse battery');
+  await ben.page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(ben.page.getByText('email or password is wrong')).toBeVisible();
+
+  // Ann is told that her partner left.
+  await ann.page.getByRole('link', { name: 'Timeline' }).click();
+  await expect(ann.page.getByText(/left/).first()).toBeVisible();
+  for (const p of [ann, ben]) expect(p.foreign).toEqual([]);
+});

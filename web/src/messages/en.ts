@@ -477,6 +477,13 @@ const en = {
   'settings.back': 'Back to your space',
   'settings.sign_out': 'Sign out',
   'settings.sign_out_everywhere': 'Sign out on every device',
+  'welcome.deleted': 'Your account is deleted, and everything you wrote with it.',
+  'delete.title': 'Delete my account',
+  'delete.lead':
+    'Your account, your sessions and every word you wrote in Kept are removed, and you leave your space. Your partner keeps their own words and sees only that you left. This cannot be undone; export your data first if you want a copy.',
+  'delete.start': 'Delete my account…',
+  'delete.password': 'Your password, to confirm',
+  'delete.confirm': 'Delete my account for good',
 
   'leave.title': 'Leaving',
   'leave.lead': 'Either of you can leave the space at any time.',
