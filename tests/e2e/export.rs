@@ -103,4 +103,94 @@ async fn the_export_holds_what_the_caller_may_see(flavor: Flavor) {
     .await;
 }
 
-on_both_databases!(the_export_holds_what_the_caller_may_see);
+/// `GET /me/export`: the caller's profile and, in each space, what they wrote, private ratings
+/// included; none of the partner's own items.
+async fn the_personal_export_holds_what_the_caller_wrote(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    let (ada, ben, space) = app.paired_space().await;
+    let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
+    let post = |access: &str, path: &str, body: serde_json::Value| {
+        let (access, path) = (access.to_owned(), s(path));
+        let app = &app;
+        async move { expect_json(app.post(&path, &access, body).await, StatusCode::CREATED).await }
+    };
+    post(&ada.access, "/check-ins", json!({"text": "ADA check-in"})).await;
+    post(&ben.access, "/check-ins", json!({"text": "BEN check-in"})).await;
+    post(&ada.access, "/requests", json!({"text": "ADA request"})).await;
+    let his = post(&ben.access, "/requests", json!({"text": "BEN request"})).await;
+    let acknowledge = s(&format!(
+        "/requests/{}/acknowledge",
+        his["id"].as_str().unwrap()
+    ));
+    let reply = app
+        .post(&acknowledge, &ada.access, json!({"reply": "ADA reply"}))
+        .await;
+    expect_json(reply, StatusCode::OK).await;
+    let daily = json!({"kind": "daily", "at": "21:00:00"});
+    post(
+        &ada.access,
+        "/commitments",
+        json!({"text": "ADA commitment", "schedule": daily}),
+    )
+    .await;
+    post(
+        &ben.access,
+        "/notes",
+        json!({"kind": "letter", "text": "BEN letter"}),
+    )
+    .await;
+    post(
+        &ada.access,
+        "/trust",
+        json!({"score": 4, "note": "ADA private", "shared": false}),
+    )
+    .await;
+
+    let response = app.get("/api/v1/me/export", &ada.access).await;
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"kept-me-"),
+        "{disposition}"
+    );
+    let export = expect_json(response, StatusCode::OK).await;
+    assert_eq!(export["profile"]["email"], "ada@example.org");
+    assert!(
+        export["profile"]["mail"].is_object(),
+        "preferences are in it"
+    );
+    let mine = &export["spaces"][0];
+    assert_eq!(mine["space"]["id"], space.as_str());
+    assert_eq!(mine["check_ins"][0]["text"], "ADA check-in");
+    assert_eq!(mine["check_ins"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["requests"][0]["text"], "ADA request");
+    assert_eq!(mine["replies"][0]["reply"], "ADA reply");
+    assert_eq!(
+        mine["commitments"][0]["commitment"]["text"],
+        "ADA commitment"
+    );
+    assert!(mine["commitments"][0]["occurrences"].is_array());
+    assert_eq!(mine["trust"][0]["note"], "ADA private");
+    let text = export.to_string();
+    assert!(
+        !text.contains("BEN check-in") && !text.contains("BEN letter"),
+        "{text}"
+    );
+
+    expect_problem(
+        app.call(reqwest::Method::GET, "/api/v1/me/export", None, None)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "missing_token",
+    )
+    .await;
+}
+
+on_both_databases!(
+    the_export_holds_what_the_caller_may_see,
+    the_personal_export_holds_what_the_caller_wrote,
+);

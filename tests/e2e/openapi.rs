@@ -31,6 +31,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),
     ("PATCH", "/api/v1/me"),
     ("DELETE", "/api/v1/me"),
+    ("GET", "/api/v1/me/export"),
     ("POST", "/api/v1/me/calendar-token"),
     ("DELETE", "/api/v1/me/calendar-token"),
     ("GET", "/api/v1/spaces"),

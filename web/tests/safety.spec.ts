@@ -113,7 +113,7 @@ test('deleting one’s account asks for the password, then leaves nothing to sig
   await expect(password).toBeVisible();
   await password.fill('not my password');
   await ben.page.getByRole('button', { name: 'Delete my account for good' }).click();
-  await expect(ben.page.getByText('the password does not match')).toBeVisible();
+  await expect(ben.page.getByText('That is not your password; nothing was deleted.')).toBeVisible();
   await screen(ben.page, 'settings-delete-account');
   await password.fill('correct horse battery');
   await ben.page.getByRole('button', { name: 'Delete my account for good' }).click();
@@ -123,7 +123,7 @@ test('deleting one’s account asks for the password, then leaves nothing to sig
   await ben.page.getByLabel('Email address').fill('ben-delete@example.org');
   await ben.page.getByLabel('Password').fill('correct horse battery');
   await ben.page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(ben.page.getByText('email or password is wrong')).toBeVisible();
+  await expect(ben.page.getByText('That email and password do not match an account.')).toBeVisible();
 
   // Ann is told that her partner left.
   await ann.page.getByRole('link', { name: 'Timeline' }).click();

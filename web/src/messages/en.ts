@@ -37,6 +37,9 @@ const en = {
   'error.unknown': 'Something went wrong on our side. Nothing was changed; please try again.',
 
   'problem.invalid_credentials': 'That email and password do not match an account.',
+  'problem.wrong_password': 'That is not your password; nothing was deleted.',
+  'problem.account_disabled': 'This account is disabled. Ask the person who runs this Kept.',
+  'problem.registration_closed': 'This Kept does not take new sign-ups without an invite.',
   'problem.email_taken': 'An account with this email already exists. Sign in instead, or reset your password.',
   'problem.rate_limited': 'Too many attempts. Wait a minute, then try again.',
   'problem.invalid_input': 'Some fields need another look.',
@@ -471,8 +474,10 @@ const en = {
   'settings.calendar_revoke': 'Turn the feed off',
   'settings.calendar_revoked': 'The feed is off; the old address no longer works.',
   'settings.data': 'Your data',
-  'settings.export_lead': 'Everything you can see in your space, as one file.',
-  'settings.export': 'Export my data',
+  'settings.export_lead':
+    'Take a copy as a file: what you wrote, with your profile and settings; or everything you can see in your space, your partner’s shared words included.',
+  'settings.export_mine': 'Export what I wrote',
+  'settings.export': 'Export my space',
   'settings.sessions': 'Signing out',
   'settings.back': 'Back to your space',
   'settings.sign_out': 'Sign out',

@@ -51,9 +51,9 @@ struct SpaceExport {
 }
 
 #[derive(Serialize, ToSchema)]
-struct ExportedCommitment {
-    commitment: CommitmentView,
-    occurrences: Vec<OccurrenceView>,
+pub(super) struct ExportedCommitment {
+    pub(super) commitment: CommitmentView,
+    pub(super) occurrences: Vec<OccurrenceView>,
 }
 
 async fn export(

@@ -12,6 +12,7 @@ mod health;
 mod hints;
 mod metrics;
 mod notes;
+mod personal_export;
 mod registration;
 mod requests;
 mod spaces;
@@ -58,6 +59,7 @@ pub fn routes(api: &mut Api<'_>) {
         .group("/api/v1", "talks", talks::routes)
         .group("/api/v1", "stats", stats::routes)
         .group("/api/v1", "spaces", export::routes)
+        .group("/api/v1", "accounts", personal_export::routes)
         .group("/api/v1", "hints", hints::routes);
 }
 

@@ -279,6 +279,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything about the caller across their spaces, as one JSON document */
+        get: operations["exportMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registration": {
         parameters: {
             query?: never;
@@ -1383,6 +1400,20 @@ export interface components {
         OccurrenceState: "due" | "kept" | "confirmed" | "disputed" | "missed";
         /** @enum {string} */
         Outcome: "held" | "skipped";
+        /** @description What the person wrote in one space. */
+        OwnWords: {
+            activities: components["schemas"]["Activity"][];
+            check_ins: components["schemas"]["CheckIn"][];
+            commitments: components["schemas"]["ExportedCommitment"][];
+            notes: components["schemas"]["Note"][];
+            /** @description The partner's requests this person answered, with their reply. */
+            replies: components["schemas"]["Request"][];
+            requests: components["schemas"]["Request"][];
+            space: components["schemas"]["Space"];
+            talks: components["schemas"]["TalkDetail"][];
+            /** @description Shared and private. */
+            trust: components["schemas"]["TrustRating"][];
+        };
         PartnerStats: {
             /** Format: int32 */
             current_run: number;
@@ -1406,6 +1437,14 @@ export interface components {
         PasswordResetRequest: {
             /** Format: email */
             email: string;
+        };
+        /** @description One person's data at one moment. */
+        PersonalExport: {
+            /** Format: date-time */
+            exported_at: string;
+            /** @description Profile, time zone, check-in times and mail preferences. */
+            profile: components["schemas"]["User"];
+            spaces: components["schemas"]["OwnWords"][];
         };
         /** @description RFC 9457 problem details with a stable machine `code`. */
         Problem: {
@@ -3178,6 +3217,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (served as an attachment). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExport"];
+                };
             };
             /** @description No valid access token (or session signed out). */
             401: {
