@@ -24,6 +24,7 @@ mod redaction;
 mod registration;
 mod reminders;
 mod requests;
+mod retention;
 mod stats;
 mod talks;
 mod together;

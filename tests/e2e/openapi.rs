@@ -37,6 +37,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/api/v1/spaces"),
     ("POST", "/api/v1/spaces"),
     ("GET", "/api/v1/spaces/{space_id}"),
+    ("DELETE", "/api/v1/spaces/{space_id}"),
     ("GET", "/api/v1/spaces/{space_id}/activities"),
     ("POST", "/api/v1/spaces/{space_id}/activities"),
     ("GET", "/api/v1/spaces/{space_id}/activities/{activity_id}"),

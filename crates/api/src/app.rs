@@ -134,6 +134,7 @@ impl Application {
         crate::scheduler::spawn(
             store.clone(),
             metrics.clone(),
+            Duration::days(config.retention.closed_space_days),
             std::time::Duration::from_millis(config.scheduler.tick_millis),
             config.scheduler.reminder_batch,
             going_away_rx.clone(),

@@ -1,7 +1,7 @@
 //! The one loop for time-driven work. Each tick asks the store to do what has come due
 //! (occurrences turning missed, occurrences written ahead, notes released at `deliver_at`,
-//! reminders); what each of those means is decided in core and store. It stops when the server
-//! goes away.
+//! reminders, spaces past their retention); what each of those means is decided in core and
+//! store. It stops when the server goes away.
 
 use crate::metrics::Metrics;
 use kept_store::Store;
@@ -14,6 +14,7 @@ const MAX_REMINDER_BATCHES: usize = 100;
 pub fn spawn(
     store: Store,
     metrics: Metrics,
+    retention: chrono::Duration,
     tick: Duration,
     reminder_batch: i64,
     mut going_away: watch::Receiver<bool>,
@@ -30,6 +31,10 @@ pub fn spawn(
             let round = tokio::task::spawn_blocking(move || {
                 let report = store.sweep_commitments()?;
                 let delivered = store.deliver_due_notes()?;
+                let purged = store.purge_abandoned_spaces(store.now() - retention)?;
+                if purged > 0 {
+                    tracing::info!(purged, "spaces both partners left were deleted");
+                }
                 let (mut reminded, mut most_late) = (0, Duration::ZERO);
                 for batch in 0..MAX_REMINDER_BATCHES {
                     let fired = store.fire_due_reminders(reminder_batch)?;

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod published;
 pub mod reminders;
 pub mod requests;
+pub mod retention;
 pub mod schema;
 pub mod scope;
 mod sessions;

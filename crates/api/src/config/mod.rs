@@ -31,6 +31,7 @@ pub struct Config {
     pub web: WebConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    pub retention: RetentionConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -123,6 +124,13 @@ pub struct HelpConfig {
 pub struct WebConfig {
     /// Where the web app's quick exit sends the page: a neutral site.
     pub quick_exit_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days a space both partners have left is kept before it is deleted.
+    pub closed_space_days: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -251,6 +259,12 @@ impl Config {
         }
         if self.live.send_timeout_millis == 0 {
             return fail("live.send_timeout_millis", "must be above 0".into());
+        }
+        if !(1..=3650).contains(&self.retention.closed_space_days) {
+            return fail(
+                "retention.closed_space_days",
+                "must be between 1 and 3650".into(),
+            );
         }
         let token = self.metrics.token.expose();
         if !token.is_empty() && (token.len() < 16 || token.contains(char::is_whitespace)) {

@@ -47,6 +47,16 @@ pub fn routes(api: &mut Api<'_>) {
         get_space,
         Op::new("getSpace", "One space").ok::<SpaceView>(200, "The space."),
     )
+    .delete(
+        "/spaces/{space_id}",
+        delete_space,
+        Op::new(
+            "deleteSpace",
+            "Delete the space and everything in it, for its last member (the partner has left)",
+        )
+        .empty(204, "Deleted.")
+        .fails(409, "`not_last_member`: the partner is still in the space."),
+    )
     .post(
         "/spaces/{space_id}/invites",
         create_invite,
@@ -235,6 +245,17 @@ async fn accept_invite(
     )
     .await?;
     Ok(HttpResponse::Ok().json(space))
+}
+
+async fn delete_space(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<SpaceId>,
+) -> ApiResult<HttpResponse> {
+    let space = path.into_inner();
+    let store = caller.store(&state);
+    blocking(move || store.delete_space(caller.user, space)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn leave(
