@@ -23,9 +23,19 @@ async fn a_deleted_account_leaves_no_words_behind(flavor: Flavor) {
     let Some((app, sink)) = kept_tests::spawn_app_with_mail(flavor, &[]).await else {
         return;
     };
-    let (ada, ben, space) = app.paired_space().await;
+    // Ben makes the space and invites Ada by mail: her address is in the invite and its mail.
+    let ada = app.register("ada@example.org", "Ada").await;
+    let ben = app.register("ben@example.org", "Ben").await;
     app.verify_email(&sink, &ada).await;
     app.verify_email(&sink, &ben).await;
+    let space = app.create_space(&ben, "Us").await;
+    let invite = json!({"email": "ada@example.org"});
+    let invite = app.invite_with(&ben.access, &space, invite).await;
+    let invite = expect_json(invite, StatusCode::CREATED).await;
+    assert_eq!(invite["mailed"], true);
+    sink.expect("ada@example.org", "invited").await;
+    let code = invite["code"].as_str().unwrap();
+    expect_json(app.accept(&ada, code).await, StatusCode::OK).await;
     let s = |path: &str| format!("/api/v1/spaces/{space}{path}");
 
     // Ada writes in every kind of item; each of her texts holds MARK.
@@ -126,9 +136,15 @@ async fn a_deleted_account_leaves_no_words_behind(flavor: Flavor) {
         .iter()
         .find(|e| e["kind"] == "member.joined")
         .unwrap();
+    assert_eq!(joined["payload"]["display_name"], "A former member");
+    let created = timeline
+        .iter()
+        .find(|e| e["kind"] == "space.created")
+        .unwrap();
     assert_eq!(
-        joined["payload"]["display_name"], "Ben",
-        "his own name stays"
+        created["actor_id"],
+        ben.id.as_str(),
+        "his own acts stay his"
     );
     let requests = app.get(&s("/requests"), &ben.access).await;
     let requests = expect_json(requests, StatusCode::OK).await;

@@ -76,6 +76,12 @@ async fn the_operator_adds_lists_disables_and_enables_accounts(flavor: Flavor) {
     );
     assert!(lines[1].starts_with("ada@example.org  Ada"), "{table}");
 
+    let issued = expect_json(app.issue_calendar_token(&access).await, StatusCode::CREATED).await;
+    let feed = issued["url"].as_str().unwrap().to_owned();
+    let feed = format!("/api/v1/calendar/{}", feed.rsplit('/').next().unwrap());
+    let before = app.send(app.client.get(app.url(&feed))).await;
+    assert_eq!(before.status(), StatusCode::OK);
+
     // Disabled: her session ends at once, and even the right password opens none.
     let disable = UsersCommand::Disable {
         email: "ada@example.org".to_owned(),
@@ -96,6 +102,8 @@ async fn the_operator_adds_lists_disables_and_enables_accounts(flavor: Flavor) {
         "account_disabled",
     )
     .await;
+    let after = app.send(app.client.get(app.url(&feed))).await;
+    expect_problem(after, StatusCode::NOT_FOUND, "not_found").await;
     let wrong = json!({"email": "ada@example.org", "password": "wrong password"});
     let response = app.login_with(wrong).await;
     expect_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;

@@ -31,6 +31,11 @@ async fn invite_only_admits_the_first_account_and_invited_partners(flavor: Flavo
         .register_with(sign_up("eve@example.org", Some("not-a-code")))
         .await;
     expect_problem(unknown, StatusCode::NOT_FOUND, "invite_not_found").await;
+    // A made-up code says nothing about which addresses have accounts.
+    let taken = app
+        .register_with(sign_up("ada@example.org", Some("not-a-code")))
+        .await;
+    expect_problem(taken, StatusCode::NOT_FOUND, "invite_not_found").await;
     let login = app.login("eve@example.org").await;
     expect_problem(login, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
 

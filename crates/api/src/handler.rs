@@ -129,3 +129,18 @@ pub(crate) fn invite_not_found(error: StoreError) -> ApiError {
         other => other.into(),
     }
 }
+
+/// `document` as JSON, served as a file to keep (`Content-Disposition: attachment`).
+pub(crate) fn json_attachment(
+    document: &impl serde::Serialize,
+    filename: String,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(filename)],
+    };
+    actix_web::HttpResponse::Ok()
+        .insert_header(disposition)
+        .json(document)
+}

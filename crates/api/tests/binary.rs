@@ -121,27 +121,8 @@ fn json_logs_carry_the_request_and_none_of_its_secrets(flavor: Flavor) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let access = runtime.block_on(async {
         let client = reqwest::Client::new();
-        let registered: Value = client
-            .post(server.url("/api/v1/auth/register"))
-            .json(&json!({"email": secrets[1], "password": secrets[0], "display_name": "Ada", "time_zone": "UTC"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let access = registered["access_token"].as_str().unwrap().to_owned();
-        let space: Value = client
-            .post(server.url("/api/v1/spaces"))
-            .bearer_auth(&access)
-            .json(&json!({"name": "Us"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let check_in = format!("/api/v1/spaces/{}/check-ins", space["id"].as_str().unwrap());
+        let (access, space) = sign_up_with_a_space(&client, &server, secrets[1], secrets[0]).await;
+        let check_in = format!("/api/v1/spaces/{space}/check-ins");
         let status = client
             .post(server.url(&check_in))
             .bearer_auth(&access)
@@ -212,9 +193,16 @@ fn json_logs_on_postgres() {
     json_logs_carry_the_request_and_none_of_its_secrets(Flavor::Postgres);
 }
 
-/// Ada's account, her space and her access token on `server`.
-async fn ada_with_a_space(client: &reqwest::Client, server: &Server) -> (String, String) {
-    let body = json!({"email": "ada@example.org", "password": "correct horse battery", "display_name": "Ada", "time_zone": "UTC"});
+/// Signs Ada up on `server` with `email` and `password` and makes her a space: her access
+/// token and the space's id.
+async fn sign_up_with_a_space(
+    client: &reqwest::Client,
+    server: &Server,
+    email: &str,
+    password: &str,
+) -> (String, String) {
+    let body =
+        json!({"email": email, "password": password, "display_name": "Ada", "time_zone": "UTC"});
     let registered: Value = client
         .post(server.url("/api/v1/auth/register"))
         .json(&body)
@@ -289,7 +277,8 @@ async fn a_backup_under_writes_restores_every_acknowledged_event(flavor: Flavor)
     };
     let server = Server::start(&db, &[]);
     let client = reqwest::Client::new();
-    let (access, space) = ada_with_a_space(&client, &server).await;
+    let (access, space) =
+        sign_up_with_a_space(&client, &server, "ada@example.org", "correct horse battery").await;
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {

@@ -130,14 +130,15 @@ impl Store {
         self.write(|conn| {
             let first_account = account.policy == RegistrationPolicy::InviteOnly
                 && account.invite.is_none()
-                && users::table
-                    .select(users::id)
-                    .first::<UserId>(conn)
-                    .optional()?
-                    .is_none();
+                && no_account_yet(conn)?;
             account
                 .policy
                 .admits(account.invite.is_some(), first_account)?;
+            // An unknown code is refused before the address is looked at, so that a made-up
+            // code cannot tell an outsider which addresses have accounts.
+            if let Some(digest) = &account.invite {
+                crate::spaces::invite_exists(conn, digest)?;
+            }
             insert_account(conn, id, &account, now)?;
             send_verification(conn, id, &account.verification, now)?;
             let joined = match &account.invite {
@@ -190,6 +191,17 @@ impl Store {
         let now = self.now();
         let session = SessionId::new_at(now);
         self.write(|conn| {
+            // Checked here, in the session's own transaction: a disable or deletion that
+            // committed while the password was being checked still wins.
+            let usable = users::table
+                .find(user)
+                .filter(users::disabled_at.is_null())
+                .filter(users::deleted_at.is_null())
+                .count()
+                .get_result::<i64>(conn)?;
+            if usable == 0 {
+                return Err(StoreError::Unauthenticated);
+            }
             diesel::insert_into(sessions::table)
                 .values((
                     sessions::id.eq(session),
@@ -384,4 +396,21 @@ pub(crate) fn insert_account(
             }
         })?;
     Ok(())
+}
+
+/// Whether the server has no account yet. On PostgreSQL the table is locked against other
+/// sign-ups first, so that two at once cannot both be the first (SQLite's writers already take
+/// turns).
+fn no_account_yet(conn: &mut DbConnection) -> StoreResult<bool> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::connection::SimpleConnection::batch_execute(
+            pg,
+            "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE",
+        )?;
+    }
+    Ok(users::table
+        .select(users::id)
+        .first::<UserId>(conn)
+        .optional()?
+        .is_none())
 }

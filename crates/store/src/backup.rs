@@ -60,12 +60,26 @@ pub fn backup_sqlite(source: &DatabaseUrl, destination: &Path) -> StoreResult<Ba
     let target = destination
         .to_str()
         .ok_or_else(|| StoreError::Config("the backup path must be valid UTF-8".to_owned()))?;
+    create_private(destination)?;
     let mut live = source.connect()?;
     diesel::sql_query("VACUUM INTO ?")
         .bind::<Text, _>(target)
         .execute(&mut live)?;
     drop(live);
     check_copy(destination)
+}
+
+/// Creates `path` empty and readable by this user only: the copy holds password hashes and every
+/// private word, and `VACUUM INTO` fills an empty file as it finds it.
+fn create_private(path: &Path) -> StoreResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", path.display())))
 }
 
 /// Opens the copy read-only: it must pass SQLite's integrity check and hold Kept's tables.

@@ -238,6 +238,15 @@ fn redact_events(conn: &mut DbConnection, user: UserId) -> StoreResult<()> {
 /// Ends everything that belonged to the person and leaves their row as a tombstone: the id, a
 /// neutral name, and an address that cannot be anyone's.
 fn forget_person(conn: &mut DbConnection, user: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+    let address: String = users::table.find(user).select(users::email).first(conn)?;
+    // The invite that brought them in may have been mailed to their address.
+    diesel::update(invites::table.filter(invites::used_by.eq(user)))
+        .set(invites::email.eq(None::<String>))
+        .execute(conn)?;
+    diesel::update(invites::table.filter(invites::email.eq(&address)))
+        .set(invites::email.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(deliveries::table.filter(deliveries::to_address.eq(&address))).execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)?;
     diesel::delete(email_tokens::table.filter(email_tokens::user_id.eq(user))).execute(conn)?;
     diesel::delete(calendar_tokens::table.filter(calendar_tokens::user_id.eq(user)))

@@ -8,7 +8,7 @@ use crate::account_tokens::{LinkSecret, Purpose, insert_token, send_verification
 use crate::accounts::{NewAccount, insert_account};
 use crate::error::StoreResult;
 use crate::rows::{stored_time, utc};
-use crate::schema::{email_tokens, memberships, users};
+use crate::schema::{calendar_tokens, email_tokens, memberships, users};
 use crate::sessions::end_all_sessions;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -110,7 +110,7 @@ impl Store {
     }
 
     /// Disables the account of `email`: every session ends now, it cannot sign in or reset its
-    /// password, and no mail or reminder goes to it. Its spaces and words stay as they are.
+    /// password, its calendar feed stops, and no mail goes to it. Its spaces and words stay as they are.
     /// `NotFound` when no account has the address.
     pub fn disable_account(&self, email: &Email) -> StoreResult<UserId> {
         let now = self.now();
@@ -128,7 +128,11 @@ impl Store {
                 .set(email_tokens::used_at.eq(stored_time(now)))
                 .execute(conn)?;
             crate::outbox::cancel_mail_to(conn, user, "account disabled")?;
-            crate::reminders::schedule::drop_person(conn, user)?;
+            // The calendar feed would go on serving the space's talks and commitments.
+            diesel::delete(calendar_tokens::table.filter(calendar_tokens::user_id.eq(user)))
+                .execute(conn)?;
+            // Reminder rows stay (their mail is refused while disabled), so that they go on
+            // as before once the account is enabled again.
             Ok(user)
         })
     }
@@ -138,8 +142,7 @@ impl Store {
         self.read(|conn| account_of(conn, email))
     }
 
-    /// Lets a disabled account sign in again (reminders return as its talks and commitments
-    /// are next scheduled).
+    /// Lets a disabled account sign in again; its reminders mail it again.
     pub fn enable_account(&self, email: &Email) -> StoreResult<UserId> {
         self.write(|conn| {
             let user = account_of(conn, email)?;
@@ -154,6 +157,7 @@ impl Store {
 fn account_of(conn: &mut crate::DbConnection, email: &Email) -> StoreResult<UserId> {
     Ok(users::table
         .filter(users::email.eq(email.as_str()))
+        .filter(users::deleted_at.is_null())
         .select(users::id)
         .first(conn)?)
 }

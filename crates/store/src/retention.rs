@@ -4,7 +4,7 @@
 
 use crate::error::StoreResult;
 use crate::rows::stored_time;
-use crate::schema::{memberships, spaces};
+use crate::schema::{deliveries, memberships, spaces};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -73,10 +73,15 @@ impl Store {
     }
 }
 
-/// Deletes the space; its rows go with it (`ON DELETE CASCADE`). Live sessions on it are rung
-/// so that they find it gone and close.
+/// Deletes the space; its rows go with it (`ON DELETE CASCADE`), and the mail written about its
+/// events keeps no data. Live sessions on it are rung so that they find it gone and close.
 fn delete(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
     crate::events::ring_without_event(conn, space)?;
+    // Mail about the space's events may quote its words; it is named by the event it was for.
+    diesel::update(deliveries::table)
+        .filter(deliveries::dedupe_key.like(format!("event:{space}:%")))
+        .set(deliveries::data.eq("{}"))
+        .execute(conn)?;
     diesel::delete(spaces::table.find(space)).execute(conn)?;
     Ok(())
 }

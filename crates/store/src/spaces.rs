@@ -298,6 +298,15 @@ impl Store {
     }
 }
 
+/// `NotFound` unless an invite has the code `code_digest` (whatever its state).
+pub(crate) fn invite_exists(conn: &mut DbConnection, code_digest: &str) -> StoreResult<()> {
+    invites::table
+        .filter(invites::code_hash.eq(code_digest))
+        .select(invites::id)
+        .first::<InviteId>(conn)?;
+    Ok(())
+}
+
 /// Spends the invite with `code_digest` on `accepter` and adds them to its space (used by an
 /// invite's acceptance and by a sign-up that carries one).
 pub(crate) fn join_by_invite(

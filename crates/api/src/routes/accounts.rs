@@ -94,6 +94,7 @@ pub fn routes(api: &mut Api<'_>) {
             "Delete the caller's account: every session ends, every space is left, and every \
              word they wrote is removed",
         )
+        .rate_limited()
         .body::<DeleteBody>()
         .empty(204, "Deleted; the cookie is cleared.")
         .fails(403, "`wrong_password`: the password does not match."),
@@ -257,10 +258,13 @@ async fn logout_all(state: web::Data<AppState>, caller: Caller) -> ApiResult<Htt
 }
 
 async fn delete_me(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: Json<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
+    // A stolen access token must not buy unlimited password guesses.
+    admit(&req, &state, Door::Login)?;
     let password = body.0.password;
     if password.chars().count() > Password::MAX_CHARS {
         return Err(ApiError::invalid_field(

@@ -4,10 +4,9 @@
 
 use crate::caller::Caller;
 use crate::error::ApiResult;
-use crate::handler::blocking;
+use crate::handler::{blocking, json_attachment};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kept_core::{SpaceId, UserId};
@@ -107,9 +106,5 @@ async fn export(
         })
     })
     .await?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(format!("kept-{space}.json"))],
-    };
-    Ok(HttpResponse::Ok().insert_header(disposition).json(document))
+    Ok(json_attachment(&document, format!("kept-{space}.json")))
 }

@@ -6,10 +6,9 @@
 use super::export::ExportedCommitment;
 use crate::caller::Caller;
 use crate::error::ApiResult;
-use crate::handler::blocking;
+use crate::handler::{blocking, json_attachment};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kept_core::{SpaceId, UserId};
@@ -78,14 +77,8 @@ async fn export_me(state: web::Data<AppState>, caller: Caller) -> ApiResult<Http
         })
     })
     .await?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(format!(
-            "kept-me-{}.json",
-            now.format("%Y-%m-%d")
-        ))],
-    };
-    Ok(HttpResponse::Ok().insert_header(disposition).json(document))
+    let filename = format!("kept-me-{}.json", now.format("%Y-%m-%d"));
+    Ok(json_attachment(&document, filename))
 }
 
 fn own_words(store: &Store, me: UserId, space: SpaceId) -> StoreResult<OwnWords> {

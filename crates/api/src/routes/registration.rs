@@ -69,7 +69,8 @@ struct RegisterBody {
     time_zone: String,
     /// The code of a partner's invite: the new account joins that space at once. Required
     /// when the server's registration is invite only.
-    #[schema(max_length = 256)]
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 256)]
     invite_code: Option<String>,
 }
 
@@ -117,10 +118,9 @@ impl TryFrom<RegisterBody> for Registration {
         let display_name = invalid.check("display_name", DisplayName::parse(&body.display_name));
         let time_zone = invalid.check("time_zone", TimeZone::parse(&body.time_zone));
         let invite = body.invite_code.and_then(|code| {
-            let code = code.trim();
-            let checked = match code.len() {
+            let checked = match code.chars().count() {
                 0 => Err("must not be empty when given".to_owned()),
-                1..=256 => Ok(secret_digest(code)),
+                1..=256 => Ok(secret_digest(code.trim())),
                 _ => Err("must be at most 256 characters".to_owned()),
             };
             invalid.check("invite_code", checked)
