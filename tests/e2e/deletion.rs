@@ -204,6 +204,14 @@ async fn the_operator_deletes_an_account_only_when_told_twice(flavor: Flavor) {
         app.kept_users(delete(true), false).await.unwrap(),
         "ben@example.org: deleted."
     );
+    let enable = UsersCommand::Enable {
+        email: "ben@example.org".to_owned(),
+    };
+    let refused = app.kept_users(enable, false).await.unwrap_err();
+    assert_eq!(
+        refused, "no account has the address ben@example.org",
+        "deleted stays deleted"
+    );
     let listed = app.kept_users(UsersCommand::List, true).await.unwrap();
     let listed: Value = serde_json::from_str(&listed).unwrap();
     assert_eq!(listed["accounts"].as_array().unwrap().len(), 1, "{listed}");

@@ -321,6 +321,12 @@ async fn a_backup_under_writes_restores_every_acknowledged_event(flavor: Flavor)
             assert!(output.status.success(), "{output:?}");
             let report: Value = serde_json::from_slice(&output.stdout).unwrap();
             assert!(report["copy"]["events"].as_i64().unwrap() >= 20, "{report}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "the copy is the operator's alone");
+            }
             let again = Command::new(env!("CARGO_BIN_EXE_kept"))
                 .arg("backup")
                 .arg(&copy)
