@@ -2,6 +2,8 @@
 //!
 //! `kept-bench scheduler|outbox [--postgres URL]`: see [`mail_bench`].
 //!
+//! `kept-bench hints`: the writing hints on a 2,000-character letter; see [`hints_bench`].
+//!
 //! `kept-bench live`: starts the release `kept` binary (SQLite, or PostgreSQL with
 //! `--postgres URL`), connects N pairs of partners over websockets, and measures
 //! - push latency: from sending A's POST to B's socket receiving the event (p50/p99/max),
@@ -305,6 +307,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+mod hints_bench;
 mod mail_bench;
 mod memory_bench;
 mod post_bench;
@@ -327,6 +330,7 @@ async fn main() {
         Some("outbox") => mail_bench::outbox(postgres.as_deref()).await,
         Some("post") => post_bench::run(postgres).await,
         Some("memory") => memory_bench::run().await,
+        Some("hints") => hints_bench::run(),
         _ => live().await,
     }
 }

@@ -1204,11 +1204,23 @@ export interface components {
             phone?: string | null;
             url?: string | null;
         };
+        /** @description One suggestion about the words at `span`. */
         Hint: {
-            code: string;
+            code: components["schemas"]["HintCode"];
             message: string;
             span: components["schemas"]["Span"];
         };
+        /**
+         * @description What a hint is about. Clients may show the message as it is, or their own words per code:
+         *     `blame_phrasing` (a sweeping "you always / you never"), `claims_their_feelings` ("I know how
+         *     you feel"), `unbounded_promise` (never, always, from now on), `gift_in_gratitude` (a present
+         *     in a thank-you), `blame_shifting` (the partner made me do it), `minimizing` (the reaction is
+         *     too big, the act too small), `non_apology` (sorry for their feelings, or sorry with a "but"),
+         *     `vague_promise` (a change with nothing to do or check), `rushing_trust` (trust or closure on
+         *     a schedule).
+         * @enum {string}
+         */
+        HintCode: "blame_phrasing" | "claims_their_feelings" | "unbounded_promise" | "gift_in_gratitude" | "blame_shifting" | "minimizing" | "non_apology" | "vague_promise" | "rushing_trust";
         /**
          * @description What the text is for; some hints only make sense for some kinds.
          * @enum {string}
@@ -1889,6 +1901,7 @@ export interface components {
         SpaceId: string;
         /** @enum {string} */
         SpaceState: "open" | "paired" | "closed";
+        /** @description Characters (Unicode scalar values) of the text, `start` included, `end` not. */
         Span: {
             end: number;
             start: number;
