@@ -36,9 +36,12 @@ async function story(browser: Browser, server: Server, shots: boolean): Promise<
   // A commitment in answer; the first wording draws a hint, which never blocks.
   await ann.page.getByRole('link', { name: 'Make a commitment in answer' }).click();
   const text = ann.page.getByLabel('What I will do');
-  await text.fill('I will never be late again.');
-  await expect(ann.page.locator('.hint').first()).toBeVisible();
+  await text.fill("I will never be late again. I'll do better.");
+  await expect(ann.page.locator('.hint[data-code="unbounded_promise"]')).toContainText('“never”');
+  await expect(ann.page.locator('.hint[data-code="vague_promise"]')).toContainText('“I\'ll do better”');
+  if (shots) await screen(ann.page, 'commitment-hints');
   await text.fill('When I will be home after 19:00, I text you before 18:00 with the time.');
+  await expect(ann.page.locator('.hint')).toHaveCount(0);
   const weekday = weekdayIn(zone);
   if (weekday === 'Sat' || weekday === 'Sun') {
     await ann.page.getByLabel('On chosen days').check();

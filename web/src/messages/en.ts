@@ -29,7 +29,7 @@ const en = {
 
   'form.optional': '(optional)',
   'form.cancel': 'Cancel',
-  'hints.title': 'A thought:',
+  'hints.about': 'A thought on “{words}”:',
 
   'error.title': 'That did not work',
   'error.offline_title': 'You are offline',
