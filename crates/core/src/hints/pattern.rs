@@ -32,8 +32,9 @@ enum Element {
     /// Word numbers (see `lexicon.rs`), and whether the word may be skipped.
     Words(Vec<u32>, bool),
     Class(Vec<u32>, bool),
-    /// One of several sequences: a `<group>`.
-    Group(Vec<Vec<Element>>),
+    /// One of several sequences: a `<group>`; each with the words it can start with, if known,
+    /// so that an alternative is only tried where it can match.
+    Group(Vec<(Option<Vec<u32>>, Vec<Element>)>),
     Any(bool),
     Number,
     Gap {
@@ -109,8 +110,13 @@ fn compile_elements(
                 .ok_or_else(|| format!("no group <{name}> (in \"{source}\")"))?;
             let alternatives = alternatives
                 .iter()
-                .map(|alternative| compile_elements(alternative, vocabulary, lexicon, depth + 1))
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|alternative| {
+                    let elements = compile_elements(alternative, vocabulary, lexicon, depth + 1)?;
+                    let mut words = Vec::new();
+                    let known = first_words(&elements, &mut words) == Some(true);
+                    Ok((known.then_some(words), elements))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
             elements.push(Element::Group(alternatives));
         } else {
             let element = element(piece, vocabulary, lexicon)
@@ -141,7 +147,7 @@ fn first_words(elements: &[Element], words: &mut Vec<u32>) -> Option<bool> {
             }
             Element::Group(alternatives) => {
                 let mut all_required = true;
-                for alternative in alternatives {
+                for (_, alternative) in alternatives {
                     all_required &= first_words(alternative, words)?;
                 }
                 if all_required {
@@ -232,7 +238,12 @@ impl Matcher<'_> {
             ),
             Element::Group(alternatives) => alternatives
                 .iter()
-                .find_map(|alternative| self.sequence(alternative, at, &next)),
+                .filter(|(starts, _)| {
+                    starts
+                        .as_ref()
+                        .is_none_or(|ids| here.is_some_and(|t| ids.contains(&t.id)))
+                })
+                .find_map(|(_, alternative)| self.sequence(alternative, at, &next)),
             Element::Any(optional) => one(here.is_some(), *optional),
             Element::Number => one(
                 here.is_some_and(|t| t.word.starts_with(|c: char| c.is_ascii_digit())),

@@ -102,10 +102,10 @@ pub(super) const RULES: &[Rule] = &[
         code: UnboundedPromise,
         kinds: &[Request, Reply, Letter, Talk],
         patterns: &[
-            "<i_will> @adv? never|always",
-            "<i_will> ... forever",
-            "<i_will> ... every time",
-            "<i_will> ... the rest of my life",
+            "i <will> @adv? never|always",
+            "i <will> ... forever",
+            "i <will> ... every time",
+            "i <will> ... the rest of my life",
             "never again",
             "from now on",
             "^ me never|always",
@@ -264,7 +264,7 @@ pub(super) const RULES: &[Rule] = &[
     Rule {
         code: VaguePromise,
         kinds: EVERY_KIND,
-        patterns: &["<i_will> @adv? always? <vague>"],
+        patterns: &["i <will> @adv? always? <vague>"],
         unless: NONE,
         unless_in_clause: NONE,
         unless_in_sentence: &["@when", "#"],

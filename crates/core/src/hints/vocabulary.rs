@@ -295,20 +295,15 @@ const CLASSES: &[(&str, &[&str])] = &[
 ];
 
 const GROUPS: &[(&str, &[&str])] = &[
-    // The writer committing to something from here on.
+    // The writer committing to something from here on (after "i": "I will", "I promise to").
     (
-        "i_will",
+        "will",
         &[
-            "i will",
-            "i shall",
-            "i am going to",
-            "i promise to",
-            "i promise",
-            "i promise i will",
-            "i promise you i will",
-            "i swear i will",
-            "i swear to",
-            "i will try to",
+            "will try? to?",
+            "shall",
+            "am going to",
+            "promise you? i? will? to?",
+            "swear i? will? to?",
         ],
     ),
     // Changes promised without saying what they look like.
