@@ -48,6 +48,15 @@ pub fn run() {
         "  ratio hints ÷ reading the body (p50): {:.1}",
         matcher.0.as_secs_f64() / baseline.0.as_secs_f64()
     );
+    // The longest text the API takes, as one sentence that matches at every other word: the
+    // bound on what one request can cost.
+    let worst: String = "you always leave, ".chars().cycle().take(20_000).collect();
+    let found = hints(HintKind::Letter, &worst).len();
+    let long = per_call(50, || hints(HintKind::Letter, black_box(&worst)).len());
+    println!(
+        "  worst case, 20,000 characters in one sentence ({found} hints), p50: {:.1} µs",
+        micros(long.0)
+    );
 }
 
 /// The `POST /hints` body.

@@ -30,6 +30,7 @@ const en = {
   'form.optional': '(optional)',
   'form.cancel': 'Cancel',
   'hints.about': 'A thought on “{words}”:',
+  'hints.count': 'Writing suggestions: {count}',
 
   'error.title': 'That did not work',
   'error.offline_title': 'You are offline',

@@ -2,6 +2,7 @@
 //! ones (near-misses, denials, quotations) and keeps one hint per code and place.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::lexicon::Lexicon;
@@ -104,6 +105,8 @@ pub(super) fn hints(kind: HintKind, text: &str) -> Vec<Hint> {
             compiled.rules[*rule].rule.reads(kind) && pattern.can_match(|id| present.contains(&id))
         })
         .collect();
+    let sentences = spans_of(&tokens, |t| t.sentence);
+    let clauses = spans_of(&tokens, |t| t.clause);
     let mut found: Vec<Hint> = Vec::new();
     for start in 0..tokens.len() {
         let indexed = compiled.by_first_word.get(&tokens[start].id);
@@ -122,7 +125,11 @@ pub(super) fn hints(kind: HintKind, text: &str) -> Vec<Hint> {
             let overlaps = found
                 .iter()
                 .any(|h| h.code == code && h.span.start < span.end && span.start < h.span.end);
-            if !overlaps && !excused(compiled, rule, &tokens, start, end) {
+            let around = Around {
+                sentence: near(&sentences[start], start, end),
+                clause: near(&clauses[start], start, end),
+            };
+            if !overlaps && !excused(compiled, rule, &tokens, (start, end), around) {
                 found.push(Hint {
                     code,
                     message: code.message(),
@@ -135,16 +142,30 @@ pub(super) fn hints(kind: HintKind, text: &str) -> Vec<Hint> {
     found
 }
 
+/// How far from a match (in words) what excuses it is looked for: near enough for any rule, and
+/// a bound on the work a long text with many matches can cause.
+const NEAR: usize = 24;
+
+/// The part of a match's sentence and clause that can excuse it.
+#[derive(Clone)]
+struct Around {
+    sentence: Range<usize>,
+    clause: Range<usize>,
+}
+
+/// `whole` cut to the words within `NEAR` of the match `start..end`.
+fn near(whole: &Range<usize>, start: usize, end: usize) -> Range<usize> {
+    whole.start.max(start.saturating_sub(NEAR))..whole.end.min(end + NEAR)
+}
+
 /// Whether the match `start..end` of `rule` is a near-miss, denied, or not the writer's words.
 fn excused(
     compiled: &Compiled,
     rule: &CompiledRule,
     tokens: &[Token],
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
+    Around { sentence, clause }: Around,
 ) -> bool {
-    let sentence = within(tokens, start, |t| t.sentence);
-    let clause = within(tokens, start, |t| t.clause);
     let overlapped =
         matches_in(tokens, &rule.unless, sentence.clone()).any(|(s, e)| s < end && start < e);
     let near_clause = matches_in(tokens, &rule.unless_in_clause, clause.clone())
@@ -171,7 +192,7 @@ fn excused(
 fn matches_in<'a>(
     tokens: &'a [Token],
     patterns: &'a [Pattern],
-    range: std::ops::Range<usize>,
+    range: Range<usize>,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
     patterns.iter().flat_map(move |p| {
         range
@@ -180,18 +201,17 @@ fn matches_in<'a>(
     })
 }
 
-/// The tokens around `at` that share its sentence or clause, as a range.
-fn within(tokens: &[Token], at: usize, key: impl Fn(&Token) -> u32) -> std::ops::Range<usize> {
-    let here = key(&tokens[at]);
-    let first = tokens[..at]
-        .iter()
-        .rposition(|t| key(t) != here)
-        .map_or(0, |i| i + 1);
-    let last = tokens[at..]
-        .iter()
-        .position(|t| key(t) != here)
-        .map_or(tokens.len(), |i| at + i);
-    first..last
+/// For each token, the range of tokens that share its sentence (or clause), in one pass.
+fn spans_of(tokens: &[Token], key: impl Fn(&Token) -> u32) -> Vec<Range<usize>> {
+    let mut spans = Vec::with_capacity(tokens.len());
+    let mut first = 0;
+    for i in 1..=tokens.len() {
+        if i == tokens.len() || key(&tokens[i]) != key(&tokens[first]) {
+            spans.extend(std::iter::repeat_n(first..i, i - first));
+            first = i;
+        }
+    }
+    spans
 }
 
 #[cfg(test)]

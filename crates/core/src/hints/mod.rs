@@ -139,6 +139,55 @@ mod tests {
             (Talk, "Can we move on to the next item?"),
             (CheckIn, "Sorry you had a rough day."),
             (Gratitude, "Thank you for the flowers you brought my mum."),
+            // Found by a reviewer's reading of the rules.
+            (Letter, "You were always there for me when Mum was ill."),
+            (
+                Request,
+                "Could you message me at lunch so I know how you feel?",
+            ),
+            (Letter, "I know how hard you work."),
+            (Reply, "I promise I never meant to hurt you."),
+            (Letter, "I will regret this forever."),
+            (Request, "From now on, could you tell me when you're late?"),
+            (Gratitude, "Thank you for being such a present dad."),
+            (Gratitude, "Thank you. There's no rush for you to answer."),
+            (
+                Gratitude,
+                "Thank you for taking the kids so I could go to the spa.",
+            ),
+            (Request, "Can you drive me to that appointment?"),
+            (
+                Letter,
+                "I wouldn't have got through this year if you hadn't stood by me.",
+            ),
+            (CheckIn, "Your support is why I started therapy."),
+            (
+                Letter,
+                "I finally understand why this is such a big deal for you.",
+            ),
+            (Gratitude, "Such a small thing, but it made my day."),
+            (
+                Letter,
+                "It felt like it was the end of the world when I found the messages.",
+            ),
+            (CheckIn, "I'm sorry you were alone when your dad was ill."),
+            (Reply, "I'm sorry I lied, but you don't have to forgive me."),
+            (Talk, "The last time we talked, you said Tuesday worked."),
+            (Request, "Can we drop this off at your mum's?"),
+            (Reply, "It's time to let the kids choose their bedtime."),
+            (Request, "How long will you need to pay off the card?"),
+            (
+                Commitment,
+                "Text you by 6pm on weekdays, never later than 7.",
+            ),
+            (
+                Commitment,
+                "I'll work on myself with Dr. Patel every Monday.",
+            ),
+            (
+                Letter,
+                "'cause I was scared, I said \"you always\" and then I stopped.",
+            ),
         ];
         for (kind, text) in cases {
             assert_eq!(

@@ -165,19 +165,21 @@ fn element(piece: &'static str, vocabulary: &Vocabulary, lexicon: &mut Lexicon) 
         Some(body) if !body.is_empty() => (body, true),
         _ => (piece, false),
     };
+    // Only words, classes and `_` may be optional.
+    let plain = |element: Element| (!optional).then_some(element);
     Some(match body {
         "_" => Element::Any(optional),
-        "#" => Element::Number,
-        ".." => Element::Gap {
+        "#" => plain(Element::Number)?,
+        ".." => plain(Element::Gap {
             most: 3,
             sentence_wide: false,
-        },
-        "..." => Element::Gap {
+        })?,
+        "..." => plain(Element::Gap {
             most: 10,
             sentence_wide: true,
-        },
-        "^" => Element::ClauseStart,
-        "$" => Element::ClauseEnd,
+        })?,
+        "^" => plain(Element::ClauseStart)?,
+        "$" => plain(Element::ClauseEnd)?,
         _ => match body.strip_prefix('@') {
             Some(name) => {
                 let (_, words) = vocabulary
@@ -190,11 +192,8 @@ fn element(piece: &'static str, vocabulary: &Vocabulary, lexicon: &mut Lexicon) 
             }
             None => {
                 let words: Vec<&str> = body.split('|').collect();
-                let is_word = |w: &&str| {
-                    !w.is_empty()
-                        && w.chars()
-                            .all(|c| c.is_alphanumeric() || c == '\'' || c == '-')
-                };
+                let is_word =
+                    |w: &&str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || c == '\'');
                 if !words.iter().all(is_word) {
                     return None;
                 }
@@ -260,7 +259,10 @@ impl Matcher<'_> {
                         && (*sentence_wide || clause.is_none_or(|c| t.clause == c))
                 };
                 (0..=*most)
-                    .take_while(|&n| self.tokens[at..].iter().take(n + 1).all(stays))
+                    .take_while(|&n| {
+                        at + n <= self.tokens.len()
+                            && self.tokens[at..].iter().take(n + 1).all(stays)
+                    })
                     .find_map(|n| next(at + n))
             }
             Element::ClauseStart => {
@@ -341,6 +343,9 @@ mod tests {
             Some("if you had i would".into())
         );
         assert_eq!(first("if you ... would", "If you had. I would"), None);
+        // A gap at the end of the text stops there.
+        assert_eq!(first("never ...", "never"), Some("never".into()));
+        assert_eq!(first("never ... ...", "never"), Some("never".into()));
     }
 
     #[test]
@@ -357,5 +362,7 @@ mod tests {
         assert!(Pattern::compile("@nothing", &VOCABULARY, lexicon).is_err());
         assert!(Pattern::compile("<nothing>", &VOCABULARY, lexicon).is_err());
         assert!(Pattern::compile("when|$", &VOCABULARY, lexicon).is_err());
+        assert!(Pattern::compile("over-reacting", &VOCABULARY, lexicon).is_err());
+        assert!(Pattern::compile("never ..?", &VOCABULARY, lexicon).is_err());
     }
 }

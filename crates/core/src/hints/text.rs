@@ -2,8 +2,8 @@
 //! sentence and clause) and whether it is inside a quotation.
 //!
 //! Words are folded (lower case, typographic apostrophes made plain) and contractions are opened
-//! up, so that one rule covers "I'll", "I will" and "Ill"-less "I will": "won't" reads as
-//! `will not`, "you're" as `you are`, "dont" as `do not`. Every piece keeps the span of the word it
+//! up, so that one rule covers both spellings: "won't" reads as `will not`, "you're" as
+//! `you are`, "dont" as `do not`. Every piece keeps the span of the word it
 //! came from. A possessive or "is" `'s` stays a word of its own (`'s`); so does `'d` (had or would).
 
 /// One word of the text, as the rules see it.
@@ -29,7 +29,9 @@ pub(super) fn read(text: &str, id: impl Fn(&str) -> u32) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let (mut sentence, mut clause) = (0u32, 0u32);
+    // The open quotation mark, and the first word after it.
     let mut quote: Option<char> = None;
+    let mut quote_from = 0;
     let mut word = String::new();
     let mut i = 0;
     while i < chars.len() {
@@ -64,8 +66,23 @@ pub(super) fn read(text: &str, id: impl Fn(&str) -> u32) -> Vec<Token> {
         }
         let between_digits =
             before.is_some_and(|b| b.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit());
+        let after_title = c == '.'
+            && tokens.last().is_some_and(|t: &Token| {
+                t.end == i && matches!(t.word.as_str(), "dr" | "mr" | "mrs" | "ms" | "st" | "prof")
+            });
+        if c == '\n' && quote.is_some() {
+            unquote(&mut tokens[quote_from..]);
+            quote = None;
+        }
+        // A single straight quote still open when a double one comes was an elision ('cause).
+        if matches!(c, '"' | '\u{201c}' | '\u{2018}') && quote == Some('\'') {
+            unquote(&mut tokens[quote_from..]);
+            quote = None;
+        }
         match c {
-            '.' | '!' | '?' | ';' | ':' | '\n' | '\u{2014}' | '\u{2013}' if !between_digits => {
+            '.' | '!' | '?' | ';' | ':' | '\n' | '\u{2014}' | '\u{2013}' | '\u{2026}'
+                if !between_digits && !after_title =>
+            {
                 sentence += 1;
                 clause += 1;
             }
@@ -76,9 +93,11 @@ pub(super) fn read(text: &str, id: impl Fn(&str) -> u32) -> Vec<Token> {
                 clause += 1;
             }
             ',' | '(' | ')' if !between_digits => clause += 1,
-            '\u{201c}' | '\u{2018}' if quote.is_none() => quote = Some(c),
+            '\u{201c}' | '\u{2018}' if quote.is_none() => {
+                (quote, quote_from) = (Some(c), tokens.len())
+            }
             '"' if quote == Some('"') => quote = None,
-            '"' if quote.is_none() => quote = Some('"'),
+            '"' if quote.is_none() => (quote, quote_from) = (Some('"'), tokens.len()),
             '\u{201d}' if quote == Some('\u{201c}') => quote = None,
             '\'' | '\u{2019}' => {
                 let opens = c == '\''
@@ -88,7 +107,7 @@ pub(super) fn read(text: &str, id: impl Fn(&str) -> u32) -> Vec<Token> {
                 let closes = matches!(quote, Some('\u{2018}') | Some('\''))
                     && after.is_none_or(|a| !a.is_alphanumeric());
                 if opens {
-                    quote = Some('\'');
+                    (quote, quote_from) = (Some('\''), tokens.len());
                 } else if closes {
                     quote = None;
                 }
@@ -97,9 +116,17 @@ pub(super) fn read(text: &str, id: impl Fn(&str) -> u32) -> Vec<Token> {
         }
         i += 1;
     }
+    // A mark that never closed was an apostrophe ('cause, 'til) or a slip, not a quotation.
+    if quote.is_some() {
+        unquote(&mut tokens[quote_from..]);
+    }
     split_clauses_at_conjunctions(&mut tokens);
     mark_questions(&mut tokens);
     tokens
+}
+
+fn unquote(tokens: &mut [Token]) {
+    tokens.iter_mut().for_each(|t| t.quoted = false);
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -265,6 +292,32 @@ mod tests {
         let clauses: Vec<u32> = tokens.iter().map(|t| t.clause).collect();
         assert_eq!(clauses, [0, 0, 1, 1, 1, 1, 1, 1, 1]);
         assert_eq!(tokens.iter().map(|t| t.sentence).max(), Some(0));
+    }
+
+    #[test]
+    fn a_quotation_that_never_closes_quotes_nothing() {
+        assert!(
+            read_all("'cause you always leave")
+                .iter()
+                .all(|t| !t.quoted)
+        );
+        assert!(
+            read_all("He said \"you always\nleave")
+                .iter()
+                .all(|t| !t.quoted)
+        );
+    }
+
+    #[test]
+    fn ellipses_end_sentences_and_titles_do_not() {
+        let sentences = |text| {
+            read_all(text)
+                .iter()
+                .map(|t| t.sentence)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sentences("fine\u{2026} you"), [0, 1]);
+        assert_eq!(sentences("with Dr. Patel"), [0, 0, 0]);
     }
 
     #[test]
