@@ -28,6 +28,7 @@ mod stored;
 pub mod talk;
 pub mod text;
 pub mod trust;
+pub mod weekly;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
