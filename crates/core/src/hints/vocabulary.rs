@@ -219,15 +219,6 @@ const CLASSES: &[(&str, &[&str])] = &[
             "within",
         ],
     ),
-    // What the writer did that they may lay at the partner's door.
-    (
-        "act",
-        &[
-            "lied", "lie", "hid", "hide", "hidden", "cheated", "cheat", "strayed", "drank",
-            "drink", "drinking", "texted", "texting", "deleted", "kept", "started", "looked",
-            "went", "snapped", "did", "do", "stopped",
-        ],
-    ),
     (
         "alone",
         &[
