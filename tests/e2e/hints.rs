@@ -88,7 +88,6 @@ async fn hints_suggest_and_never_block(flavor: Flavor) {
     expect_problem(anonymous, StatusCode::UNAUTHORIZED, "missing_token").await;
 }
 
-
 /// The words of `text` a hint's span points at (spans count characters, not bytes).
 fn spanned(text: &str, hint: &serde_json::Value) -> String {
     let start = hint["span"]["start"].as_u64().unwrap() as usize;
