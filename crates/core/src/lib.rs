@@ -29,6 +29,7 @@ pub mod talk;
 pub mod text;
 pub mod trust;
 pub mod weekly;
+pub mod weekly_schedule;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
