@@ -91,6 +91,23 @@ async fn a_deleted_account_leaves_no_words_behind(flavor: Flavor) {
     let talk = created(&app, &ada.access, &s("/talks"), talk).await;
     let agenda = s(&format!("/talks/{}/agenda", talk["id"].as_str().unwrap()));
     ok(&app, &ben.access, &agenda, json!({"item": "BEN agenda"})).await;
+    // A weekly round both answered: her answers are hers, even after the reveal.
+    let round = created(&app, &ben.access, &s("/weekly"), json!({})).await;
+    let round = s(&format!("/weekly/{}", round["id"].as_str().unwrap()));
+    let hers = json!({"answers": [{"prompt": 0, "text": "MARK weekly"}], "rating": 8});
+    let his = json!({"answers": [{"prompt": 0, "text": "BEN weekly"}]});
+    expect_json(
+        app.save_weekly(&ada.access, &round, hers).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json(
+        app.save_weekly(&ben.access, &round, his).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json(app.submit_weekly(&ada.access, &round).await, StatusCode::OK).await;
+    expect_json(app.submit_weekly(&ben.access, &round).await, StatusCode::OK).await;
     sink.expect("ben@example.org", "asked you for something")
         .await;
     let seqs_before = app.events(&ben, &space).await.len();
@@ -116,7 +133,13 @@ async fn a_deleted_account_leaves_no_words_behind(flavor: Flavor) {
         );
     }
     // Ben's words stay.
-    for his in ["BEN request", "BEN reply", "BEN letter", "BEN agenda"] {
+    for his in [
+        "BEN request",
+        "BEN reply",
+        "BEN letter",
+        "BEN agenda",
+        "BEN weekly",
+    ] {
         assert!(
             cells.iter().any(|(_, _, v)| v.contains(his)),
             "{his} was lost"

@@ -29,3 +29,4 @@ mod stats;
 mod talks;
 mod together;
 mod web_app;
+mod weekly;

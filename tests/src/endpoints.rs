@@ -142,6 +142,40 @@ impl TestApp {
         self.call(Method::DELETE, item, Some(access), None).await
     }
 
+    // The weekly check-in.
+
+    /// Opens a round now in `space`; `prompts` are the agreed ones, or Kept's when `None`.
+    pub async fn open_weekly(&self, access: &str, space: &str, prompts: Option<Value>) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly");
+        let body = prompts.map(|prompts| json!({ "prompts": prompts }));
+        self.call(Method::POST, &path, Some(access), body).await
+    }
+
+    pub async fn current_weekly(&self, access: &str, space: &str) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly/current");
+        self.call(Method::GET, &path, Some(access), None).await
+    }
+
+    /// One round, at its path `/api/v1/spaces/{space}/weekly/{round}`.
+    pub async fn weekly_round(&self, access: &str, round: &str) -> Response {
+        self.call(Method::GET, round, Some(access), None).await
+    }
+
+    /// Saves `body` (`{answers: [{prompt, text, private}], rating}`) as the caller's answers.
+    pub async fn save_weekly(&self, access: &str, round: &str, body: Value) -> Response {
+        let path = format!("{round}/answers");
+        self.call(Method::PUT, &path, Some(access), Some(body))
+            .await
+    }
+
+    pub async fn submit_weekly(&self, access: &str, round: &str) -> Response {
+        self.act(access, round, "submit").await
+    }
+
+    pub async fn share_weekly(&self, access: &str, round: &str) -> Response {
+        self.act(access, round, "share").await
+    }
+
     // Writing help and the operator's endpoints.
 
     pub async fn hints(&self, access: Option<&str>, body: Value) -> Response {

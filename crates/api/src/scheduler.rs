@@ -31,6 +31,10 @@ pub fn spawn(
             let round = tokio::task::spawn_blocking(move || {
                 let report = store.sweep_commitments()?;
                 let delivered = store.deliver_due_notes()?;
+                let closed = store.close_due_weekly_rounds()?;
+                if closed > 0 {
+                    tracing::info!(closed, "weekly rounds closed unrevealed");
+                }
                 let purged = store.purge_abandoned_spaces(store.now() - retention)?;
                 if purged > 0 {
                     tracing::info!(purged, "spaces both partners left were deleted");

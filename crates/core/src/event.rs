@@ -7,7 +7,7 @@
 use crate::check_in::Mood;
 use crate::ids::{
     ActivityId, CheckInId, CommitmentId, InviteId, NoteId, OccurrenceId, RequestId, TalkId,
-    TrustRatingId, UserId,
+    TrustRatingId, UserId, WeeklyRoundId,
 };
 use crate::note::NoteKind;
 use crate::schedule::Recurrence;
@@ -185,6 +185,25 @@ pub enum SpaceEvent {
         /// The occurrence: a talk's start, a commitment's due time, the check-in time.
         occurrence: DateTime<Utc>,
     },
+    /// A weekly check-in round opened; `closes_at` is when it stops taking answers.
+    #[serde(rename = "weekly.opened")]
+    WeeklyOpened {
+        round_id: WeeklyRoundId,
+        closes_at: DateTime<Utc>,
+    },
+    /// The actor submitted their answers: the partner learns only that they are ready.
+    #[serde(rename = "weekly.ready")]
+    WeeklyReady { round_id: WeeklyRoundId },
+    /// Both submitted: both see both sets of shared answers, from now on.
+    #[serde(rename = "weekly.revealed")]
+    WeeklyRevealed { round_id: WeeklyRoundId },
+    /// The round closed before both submitted (its time ran out, or a partner left); answers
+    /// stay their authors' own.
+    #[serde(rename = "weekly.closed")]
+    WeeklyClosed { round_id: WeeklyRoundId },
+    /// After an unrevealed close, the actor showed their shared answers to the partner.
+    #[serde(rename = "weekly.shared")]
+    WeeklyShared { round_id: WeeklyRoundId },
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},
@@ -210,7 +229,10 @@ impl SpaceEvent {
     pub fn shows_actor(&self) -> bool {
         !matches!(
             self,
-            Self::SpaceClosed {} | Self::OccurrenceMissed { .. } | Self::ReminderDue { .. }
+            Self::SpaceClosed {}
+                | Self::OccurrenceMissed { .. }
+                | Self::ReminderDue { .. }
+                | Self::WeeklyClosed { .. }
         )
     }
 

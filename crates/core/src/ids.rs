@@ -91,6 +91,8 @@ typed_id!(
     DeliveryId,
     /// One scheduled reminder.
     ReminderId,
+    /// One round of the weekly check-in.
+    WeeklyRoundId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

@@ -35,6 +35,6 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
 pub use ids::{
     ActivityId, CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId, RequestId,
-    SessionId, SpaceId, TalkId, TrustRatingId, UserId,
+    SessionId, SpaceId, TalkId, TrustRatingId, UserId, WeeklyRoundId,
 };
 pub use names::{from_name, name_of};

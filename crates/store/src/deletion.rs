@@ -248,6 +248,8 @@ fn forget_person(conn: &mut DbConnection, user: UserId, now: DateTime<Utc>) -> S
         .execute(conn)?;
     diesel::delete(deliveries::table.filter(deliveries::to_address.eq(&address))).execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)?;
+    // Their weekly answers are theirs alone until shown, and go with them.
+    crate::weekly::forget_answers_of(conn, user)?;
     diesel::delete(email_tokens::table.filter(email_tokens::user_id.eq(user))).execute(conn)?;
     diesel::delete(calendar_tokens::table.filter(calendar_tokens::user_id.eq(user)))
         .execute(conn)?;

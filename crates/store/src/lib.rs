@@ -32,6 +32,7 @@ pub mod talks;
 pub mod test_db;
 pub mod together;
 mod typed_columns;
+pub mod weekly;
 
 #[cfg(feature = "openapi")]
 mod openapi;

@@ -297,6 +297,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    weekly_rounds (id) {
+        id -> Text,
+        space_id -> Text,
+        prompts -> Text,
+        state -> Text,
+        opened_at -> Timestamp,
+        closes_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    weekly_answers (round_id, author_id) {
+        round_id -> Text,
+        author_id -> Text,
+        answers -> Text,
+        rating -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        shared_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(weekly_rounds -> spaces (space_id));
+diesel::joinable!(weekly_answers -> weekly_rounds (round_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -319,4 +345,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     deliveries,
     reminders,
+    weekly_rounds,
+    weekly_answers,
 );

@@ -15,6 +15,7 @@ use kept_core::reminder::ReminderKind;
 use kept_core::request::RequestState;
 use kept_core::space::SpaceState;
 use kept_core::talk::{Cadence, Outcome, TalkMode, TalkState};
+use kept_core::weekly::RoundState;
 
 // The connection type is this crate's, so these impls can only be written here (the orphan rule),
 // one per stored type; a type left out fails to compile where a query binds it.
@@ -46,6 +47,7 @@ text_on_both_backends!(
     TalkOccurrenceId,
     DeliveryId,
     ReminderId,
+    WeeklyRoundId,
     Mood,
     CommitmentState,
     OccurrenceState,
@@ -58,4 +60,5 @@ text_on_both_backends!(
     Outcome,
     TalkMode,
     TalkState,
+    RoundState,
 );

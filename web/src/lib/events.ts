@@ -89,6 +89,16 @@ export function describe(event: SpaceEvent, space: Space | undefined, me: string
       };
     case 'reminder.due':
       return { text: t(`event.reminder_${event.payload.reminder}`) };
+    case 'weekly.opened':
+      return { text: t('event.weekly_opened', { when: dateTime(event.payload.closes_at) }) };
+    case 'weekly.ready':
+      return { text: t('event.weekly_ready', { who }) };
+    case 'weekly.revealed':
+      return { text: t('event.weekly_revealed') };
+    case 'weekly.closed':
+      return { text: t('event.weekly_closed') };
+    case 'weekly.shared':
+      return { text: t('event.weekly_shared', { who }) };
     case 'space.closed':
       return { text: t('event.space_closed') };
   }

@@ -236,6 +236,11 @@ const en = {
   'event.reminder_commitment': 'Reminder: a commitment is due soon.',
   'event.reminder_check_in': 'Reminder: time to check in.',
   'event.reminder_weekly_summary': 'Your weekly summary is ready.',
+  'event.weekly_opened': 'A weekly check-in opened; it takes answers until {when}.',
+  'event.weekly_ready': '{who} answered the weekly check-in.',
+  'event.weekly_revealed': 'Both answered the weekly check-in: the answers can be read.',
+  'event.weekly_closed': 'The weekly check-in closed before both answered; the answers stay private.',
+  'event.weekly_shared': '{who} shared their weekly check-in answers.',
   'event.space_closed': 'The space was closed.',
 
   'requests.title': 'What do you need?',

@@ -119,6 +119,15 @@ impl Api<'_> {
         self.route(Method::PATCH, path, handler, op)
     }
 
+    pub fn put<F, Args>(&mut self, path: &str, handler: F, op: Op) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route(Method::PUT, path, handler, op)
+    }
+
     pub fn delete<F, Args>(&mut self, path: &str, handler: F, op: Op) -> &mut Self
     where
         F: Handler<Args>,

@@ -19,6 +19,7 @@ mod spaces;
 mod stats;
 mod talks;
 mod together;
+mod weekly;
 
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
@@ -57,6 +58,7 @@ pub fn routes(api: &mut Api<'_>) {
         .group("/api/v1", "notes", notes::routes)
         .group("/api/v1", "together", together::routes)
         .group("/api/v1", "talks", talks::routes)
+        .group("/api/v1", "weekly", weekly::routes)
         .group("/api/v1", "stats", stats::routes)
         .group("/api/v1", "spaces", export::routes)
         .group("/api/v1", "accounts", personal_export::routes)

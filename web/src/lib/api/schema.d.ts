@@ -953,6 +953,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/spaces/{space_id}/weekly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a weekly check-in round now */
+        post: operations["openWeeklyRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest round, as the caller may see it */
+        get: operations["getCurrentWeeklyRound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/{round_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any round of the space, as the caller may see it */
+        get: operations["getWeeklyRound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/{round_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save my answers (replacing what I saved before) */
+        put: operations["saveWeeklyAnswers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/{round_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show my submitted answers after an unrevealed close */
+        post: operations["shareWeeklyAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/{round_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make my answers final; the second submission reveals */
+        post: operations["submitWeeklyAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/talks/agenda-template": {
         parameters: {
             query?: never;
@@ -1581,6 +1683,8 @@ export interface components {
         Resolution: {
             felt_heard?: boolean | null;
         };
+        /** @enum {string} */
+        RoundState: "open" | "revealed" | "closed";
         /** @description A space as its members see it. */
         Space: {
             /** Format: date-time */
@@ -1875,6 +1979,46 @@ export interface components {
             };
         } | {
             /** @enum {string} */
+            kind: "weekly.opened";
+            /** @description A weekly check-in round opened; `closes_at` is when it stops taking answers. */
+            payload: {
+                /** Format: date-time */
+                closes_at: string;
+                round_id: components["schemas"]["WeeklyRoundId"];
+            };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.ready";
+            /** @description The actor submitted their answers: the partner learns only that they are ready. */
+            payload: {
+                round_id: components["schemas"]["WeeklyRoundId"];
+            };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.revealed";
+            /** @description Both submitted: both see both sets of shared answers, from now on. */
+            payload: {
+                round_id: components["schemas"]["WeeklyRoundId"];
+            };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.closed";
+            /**
+             * @description The round closed before both submitted (its time ran out, or a partner left); answers
+             *     stay their authors' own.
+             */
+            payload: {
+                round_id: components["schemas"]["WeeklyRoundId"];
+            };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.shared";
+            /** @description After an unrevealed close, the actor showed their shared answers to the partner. */
+            payload: {
+                round_id: components["schemas"]["WeeklyRoundId"];
+            };
+        } | {
+            /** @enum {string} */
             kind: "space.closed";
             /** @description A safety exit: deliberately says nothing of who, why or exactly when. */
             payload: Record<string, never>;
@@ -1990,6 +2134,8 @@ export interface components {
             week: string;
         };
         /** @description Trimmed of surrounding white space; not blank; no control characters but tab and line breaks. */
+        Text200: string;
+        /** @description Trimmed of surrounding white space; not blank; no control characters but tab and line breaks. */
         Text500: string;
         /**
          * @description An IANA time zone name.
@@ -2059,6 +2205,81 @@ export interface components {
          * @description A UUIDv7.
          */
         UserId: string;
+        /** @description One answer as a reader sees it. */
+        WeeklyAnswer: {
+            /** @description Only ever shown to its author. */
+            private: boolean;
+            /** @description The prompt's place in the round's list (from 0). */
+            prompt: number;
+            text: string;
+        };
+        WeeklyAnswerInput: {
+            /** @description Only ever shown to me. */
+            private?: boolean;
+            /**
+             * Format: int64
+             * @description The prompt's place in the round's list, from 0.
+             */
+            prompt: number;
+            text: string;
+        };
+        WeeklyAnswersInput: {
+            /** @description At most one per prompt; a prompt may be left out. */
+            answers: components["schemas"]["WeeklyAnswerInput"][];
+            /**
+             * Format: int64
+             * @description How the week felt, 1 to 10.
+             */
+            rating?: number | null;
+        };
+        /** @description A partner's answers as a reader may see them. */
+        WeeklyAnswersView: {
+            answers: components["schemas"]["WeeklyAnswer"][];
+            /**
+             * Format: int32
+             * @description How the week felt, 1 to 10, if they rated it.
+             */
+            rating?: number | null;
+        };
+        /**
+         * @description A round as one partner sees it: the prompts, their own answers, whether the partner is ready,
+         *     and the partner's shared answers once they may be seen (after the reveal, or when shared
+         *     after an unrevealed close); never earlier, and never a private one.
+         */
+        WeeklyRound: {
+            /**
+             * Format: date-time
+             * @description When it stops taking answers.
+             */
+            closes_at: string;
+            /**
+             * Format: date-time
+             * @description When it was revealed or closed.
+             */
+            ended_at?: string | null;
+            id: components["schemas"]["WeeklyRoundId"];
+            mine: components["schemas"]["WeeklyAnswersView"];
+            /** Format: date-time */
+            opened_at: string;
+            partner?: null | components["schemas"]["WeeklyAnswersView"];
+            /** @description That the partner submitted; never what. */
+            partner_ready: boolean;
+            prompts: string[];
+            /** @description Whether I showed my answers after the round closed unrevealed. */
+            shared: boolean;
+            space_id: components["schemas"]["SpaceId"];
+            state: components["schemas"]["RoundState"];
+            submitted: boolean;
+        };
+        /**
+         * Format: uuid
+         * @description A UUIDv7.
+         */
+        WeeklyRoundId: string;
+        WeeklyRoundOpening: {
+            /** @description The prompts the partners agreed on (1 to 8); Kept's four when left out. */
+            prompts?: components["schemas"]["Text200"][] | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -7021,6 +7242,442 @@ export interface operations {
             };
             /** @description A field is missing, of the wrong type or invalid; `errors` names it. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openWeeklyRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WeeklyRoundOpening"];
+            };
+        };
+        responses: {
+            /** @description The round, open for three days. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyRound"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `round_open`: a round is open already; `not_paired`: no partner yet. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing, of the wrong type or invalid; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCurrentWeeklyRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prompts, my answers, whether the partner is ready, and their shared answers once revealed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyRound"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no round yet. Or: No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWeeklyRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+                /** @description The round id (a UUIDv7). */
+                round_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The round. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyRound"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveWeeklyAnswers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+                /** @description The round id (a UUIDv7). */
+                round_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeeklyAnswersInput"];
+            };
+        };
+        responses: {
+            /** @description The round, with my answers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyRound"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_submitted`, or `round_closed`. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing, of the wrong type or invalid; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shareWeeklyAnswers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+                /** @description The round id (a UUIDv7). */
+                round_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The round. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyRound"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `round_not_closed`, `nothing_to_share`, or `already_shared`. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitWeeklyAnswers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+                /** @description The round id (a UUIDv7). */
+                round_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The round; revealed if the partner had submitted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyRound"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `nothing_to_submit`, `already_submitted`, or `round_closed`. Or: `space_closed`: the space is closed and read-only. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,296 @@
+//! The weekly check-in's rounds and answers. Each partner's answers are one row that only its
+//! author reads until the round is revealed; every read of a round goes through [`round_view`],
+//! which asks core's `visible_to` what the reader may see. Saving a draft writes no event (the
+//! partner must not be able to watch the other write); submitting says only that one is ready;
+//! the second submission reveals, under the space's row lock, so two at once reveal once.
+
+mod view;
+
+use crate::error::{StoreError, StoreResult};
+use crate::events::append_event;
+use crate::membership::{guard_writable_space, lock_space_row, require_current_member};
+use crate::rows::stored_time;
+use crate::schema::{memberships, weekly_answers as answers, weekly_rounds as rounds};
+use crate::{DbConnection, Store};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use kept_core::event::{Audience, SpaceEvent};
+use kept_core::space::SpaceState;
+use kept_core::weekly::{
+    Answers, DEFAULT_OPEN_DAYS, DEFAULT_PROMPTS, Prompt, RawAnswer, RoundState, Submitted,
+};
+use kept_core::{DomainError, SpaceId, UserId, WeeklyRoundId};
+use serde::Serialize;
+pub use view::{AnswerView, RoundView, WeeklyAnswersView};
+use view::{
+    answer_view, answers_of, facts, load_round, partner_answers, round_view, stored_answers,
+};
+
+const NO_ROUND: StoreError = StoreError::NotFound;
+
+impl Store {
+    /// Opens a round now, with the default prompts unless `prompts` are given; refused while
+    /// another is open and in a space without two partners.
+    pub fn open_weekly_round(
+        &self,
+        opener: UserId,
+        space: SpaceId,
+        prompts: Option<Vec<Prompt>>,
+    ) -> StoreResult<RoundView> {
+        let now = self.now();
+        let id = WeeklyRoundId::new_at(now);
+        self.write(|conn| {
+            guard_writable_space(conn, opener, space)?;
+            if lock_space_row(conn, space)? != SpaceState::Paired {
+                return Err(DomainError::Conflict {
+                    code: "not_paired",
+                    message: "a weekly check-in needs both partners in the space",
+                }
+                .into());
+            }
+            let open = rounds::table
+                .filter(rounds::space_id.eq(space))
+                .filter(rounds::state.eq(RoundState::Open))
+                .count()
+                .get_result::<i64>(conn)?;
+            if open > 0 {
+                return Err(DomainError::Conflict {
+                    code: "round_open",
+                    message: "a round is already open; answer it first",
+                }
+                .into());
+            }
+            let prompts: Vec<String> = match prompts {
+                Some(agreed) => agreed.into_iter().map(Prompt::into_string).collect(),
+                None => DEFAULT_PROMPTS.iter().map(|p| (*p).to_owned()).collect(),
+            };
+            let closes_at = now + Duration::days(DEFAULT_OPEN_DAYS);
+            diesel::insert_into(rounds::table)
+                .values((
+                    rounds::id.eq(id),
+                    rounds::space_id.eq(space),
+                    rounds::prompts.eq(json(&prompts)?),
+                    rounds::state.eq(RoundState::Open),
+                    rounds::opened_at.eq(stored_time(now)),
+                    rounds::closes_at.eq(stored_time(closes_at)),
+                ))
+                .execute(conn)?;
+            let event = SpaceEvent::WeeklyOpened {
+                round_id: id,
+                closes_at,
+            };
+            append_event(conn, space, opener, Audience::Members, &event, now)?;
+            round_view(conn, opener, space, id)
+        })
+    }
+
+    /// The space's latest round (open, revealed or closed), as `viewer` may see it.
+    pub fn current_weekly_round(&self, viewer: UserId, space: SpaceId) -> StoreResult<RoundView> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            let latest: WeeklyRoundId = rounds::table
+                .filter(rounds::space_id.eq(space))
+                .order(rounds::opened_at.desc())
+                .select(rounds::id)
+                .first(conn)
+                .optional()?
+                .ok_or(NO_ROUND)?;
+            round_view(conn, viewer, space, latest)
+        })
+    }
+
+    pub fn weekly_round(
+        &self,
+        viewer: UserId,
+        space: SpaceId,
+        round: WeeklyRoundId,
+    ) -> StoreResult<RoundView> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            round_view(conn, viewer, space, round)
+        })
+    }
+
+    /// Saves `author`'s answers, replacing any saved before; no event, so nobody watches.
+    pub fn save_weekly_answers(
+        &self,
+        author: UserId,
+        space: SpaceId,
+        round: WeeklyRoundId,
+        raw: Vec<RawAnswer>,
+        rating: Option<i64>,
+    ) -> StoreResult<RoundView> {
+        let now = self.now();
+        self.write(|conn| {
+            require_current_member(conn, author, space)?;
+            lock_space_row(conn, space)?.ensure_writable()?;
+            let (row, prompts) = load_round(conn, space, round)?;
+            let mine = answers_of(conn, round, author)?;
+            facts(&row, mine.as_ref(), None).edit(now)?;
+            let parsed = Answers::parse(prompts.len(), &raw, rating).map_err(DomainError::from)?;
+            let stored = json(&parsed.items.iter().map(answer_view).collect::<Vec<_>>())?;
+            let rating = parsed.rating.map(|r| i64::from(r.get()));
+            // Under the space's lock, so nothing writes this row in between.
+            let updated = diesel::update(answers::table.find((round, author)))
+                .set((answers::answers.eq(&stored), answers::rating.eq(rating)))
+                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(answers::table)
+                    .values((
+                        answers::round_id.eq(round),
+                        answers::author_id.eq(author),
+                        answers::answers.eq(&stored),
+                        answers::rating.eq(rating),
+                    ))
+                    .execute(conn)?;
+            }
+            round_view(conn, author, space, round)
+        })
+    }
+
+    /// Makes `author`'s saved answers final. The partner hears only that they are ready; if the
+    /// partner had submitted already, this reveals both sets to both, now.
+    pub fn submit_weekly_answers(
+        &self,
+        author: UserId,
+        space: SpaceId,
+        round: WeeklyRoundId,
+    ) -> StoreResult<RoundView> {
+        let now = self.now();
+        self.write(|conn| {
+            guard_writable_space(conn, author, space)?;
+            let (row, prompts) = load_round(conn, space, round)?;
+            let mine = answers_of(conn, round, author)?;
+            let partner = partner_answers(conn, round, author)?;
+            let saved = match &mine {
+                Some(mine) => stored_answers(prompts.len(), mine)?,
+                None => Answers {
+                    items: Vec::new(),
+                    rating: None,
+                },
+            };
+            let outcome = facts(&row, mine.as_ref(), partner.as_ref()).submit(&saved, now)?;
+            diesel::update(answers::table.find((round, author)))
+                .set(answers::submitted_at.eq(stored_time(now)))
+                .execute(conn)?;
+            let ready = SpaceEvent::WeeklyReady { round_id: round };
+            append_event(conn, space, author, Audience::Members, &ready, now)?;
+            if outcome == Submitted::Revealed {
+                diesel::update(rounds::table.find(round))
+                    .filter(rounds::state.eq(RoundState::Open))
+                    .set((
+                        rounds::state.eq(RoundState::Revealed),
+                        rounds::ended_at.eq(stored_time(now)),
+                    ))
+                    .execute(conn)?;
+                let revealed = SpaceEvent::WeeklyRevealed { round_id: round };
+                append_event(conn, space, author, Audience::Members, &revealed, now)?;
+            }
+            round_view(conn, author, space, round)
+        })
+    }
+
+    /// After a round closed unrevealed, its author shows their submitted (non-private) answers.
+    pub fn share_weekly_answers(
+        &self,
+        author: UserId,
+        space: SpaceId,
+        round: WeeklyRoundId,
+    ) -> StoreResult<RoundView> {
+        let now = self.now();
+        self.write(|conn| {
+            guard_writable_space(conn, author, space)?;
+            let (row, _) = load_round(conn, space, round)?;
+            let mine = answers_of(conn, round, author)?;
+            facts(&row, mine.as_ref(), None).share_anyway()?;
+            if mine.as_ref().is_some_and(|m| m.shared_at.is_some()) {
+                return Err(DomainError::Conflict {
+                    code: "already_shared",
+                    message: "these answers are shared already",
+                }
+                .into());
+            }
+            diesel::update(answers::table.find((round, author)))
+                .set(answers::shared_at.eq(stored_time(now)))
+                .execute(conn)?;
+            let event = SpaceEvent::WeeklyShared { round_id: round };
+            append_event(conn, space, author, Audience::Members, &event, now)?;
+            round_view(conn, author, space, round)
+        })
+    }
+
+    /// Closes every open round whose time ran out, unrevealed; how many. For the scheduler.
+    pub fn close_due_weekly_rounds(&self) -> StoreResult<usize> {
+        let now = self.now();
+        let due: Vec<(WeeklyRoundId, SpaceId)> = self.read(|conn| {
+            Ok(rounds::table
+                .filter(rounds::state.eq(RoundState::Open))
+                .filter(rounds::closes_at.le(stored_time(now)))
+                .select((rounds::id, rounds::space_id))
+                .load(conn)?)
+        })?;
+        let mut closed = 0;
+        for (round, space) in due {
+            closed += usize::from(self.write(|conn| close_round(conn, space, round, now))?);
+        }
+        Ok(closed)
+    }
+}
+
+/// Closes `round` unrevealed if it is still open and due (another instance may have been first).
+fn close_round(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    round: WeeklyRoundId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if lock_space_row(conn, space)? == SpaceState::Closed {
+        return Ok(false);
+    }
+    let changed = diesel::update(rounds::table.find(round))
+        .filter(rounds::state.eq(RoundState::Open))
+        .filter(rounds::closes_at.le(stored_time(now)))
+        .set((
+            rounds::state.eq(RoundState::Closed),
+            rounds::ended_at.eq(stored_time(now)),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    // The event names no one (see `SpaceEvent::shows_actor`); the log still wants a member.
+    let member: UserId = memberships::table
+        .filter(memberships::space_id.eq(space))
+        .select(memberships::user_id)
+        .first(conn)?;
+    let event = SpaceEvent::WeeklyClosed { round_id: round };
+    append_event(conn, space, member, Audience::Members, &event, now)?;
+    Ok(true)
+}
+
+/// Closes the space's open round unrevealed, as part of leaving it (the leave is the event).
+pub(crate) fn close_open_round_on_leave(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(rounds::table)
+        .filter(rounds::space_id.eq(space))
+        .filter(rounds::state.eq(RoundState::Open))
+        .set((
+            rounds::state.eq(RoundState::Closed),
+            rounds::ended_at.eq(stored_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes everything `person` answered (account deletion): answers are only ever their own.
+pub(crate) fn forget_answers_of(conn: &mut DbConnection, person: UserId) -> StoreResult<()> {
+    diesel::delete(answers::table.filter(answers::author_id.eq(person))).execute(conn)?;
+    Ok(())
+}
+
+fn json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("weekly json: {e}")))
+}

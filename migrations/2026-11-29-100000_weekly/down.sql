@@ -1,0 +1,2 @@
+DROP TABLE weekly_answers;
+DROP TABLE weekly_rounds;
