@@ -43,7 +43,8 @@ talk = call("POST", f"{s}/talks", ada, {
 note = call("POST", f"{s}/notes", ben, {"kind": "gratitude", "text": "Thank you for dinner."})["id"]
 check_in = call("POST", f"{s}/check-ins", ada, {"text": "Calmer today.", "mood": "calm"})["id"]
 activity = call("POST", f"{s}/activities", ben, {"title": "A walk by the river"})["id"]
+weekly = call("POST", f"{s}/weekly", ben, {})["id"]
 for key, value in [("ACCESS", ada), ("SPACE", space), ("REQUEST", request),
                    ("COMMITMENT", commitment), ("TALK", talk), ("NOTE", note),
-                   ("CHECK_IN", check_in), ("ACTIVITY", activity)]:
+                   ("CHECK_IN", check_in), ("ACTIVITY", activity), ("WEEKLY", weekly)]:
     print(f"{key}={value}")

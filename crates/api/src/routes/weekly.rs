@@ -9,7 +9,7 @@ use crate::json::{Json, MaybeJson};
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use kept_core::weekly::{Prompt, RawAnswer, parse_prompts};
+use kept_core::weekly::{AnswerText, Prompt, RawAnswer, parse_prompts};
 use kept_core::{DomainError, SpaceId, WeeklyRoundId};
 use kept_store::weekly::RoundView;
 use serde::Deserialize;
@@ -83,7 +83,7 @@ struct AnswerBody {
     /// The prompt's place in the round's list, from 0.
     #[schema(minimum = 0, maximum = 7)]
     prompt: i64,
-    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(value_type = AnswerText, inline)]
     text: String,
     /// Only ever shown to me.
     #[serde(default)]

@@ -24,7 +24,7 @@ pub struct AnswerView {
 
 /// A partner's answers as a reader may see them.
 #[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = WeeklyAnswers))]
 pub struct WeeklyAnswersView {
     pub answers: Vec<AnswerView>,
     /// How the week felt, 1 to 10, if they rated it.

@@ -2221,7 +2221,17 @@ export interface components {
              * @description The prompt's place in the round's list, from 0.
              */
             prompt: number;
+            /** @description Trimmed of surrounding white space; not blank; no control characters but tab and line breaks. */
             text: string;
+        };
+        /** @description A partner's answers as a reader may see them. */
+        WeeklyAnswers: {
+            answers: components["schemas"]["WeeklyAnswer"][];
+            /**
+             * Format: int32
+             * @description How the week felt, 1 to 10, if they rated it.
+             */
+            rating?: number | null;
         };
         WeeklyAnswersInput: {
             /** @description At most one per prompt; a prompt may be left out. */
@@ -2229,15 +2239,6 @@ export interface components {
             /**
              * Format: int64
              * @description How the week felt, 1 to 10.
-             */
-            rating?: number | null;
-        };
-        /** @description A partner's answers as a reader may see them. */
-        WeeklyAnswersView: {
-            answers: components["schemas"]["WeeklyAnswer"][];
-            /**
-             * Format: int32
-             * @description How the week felt, 1 to 10, if they rated it.
              */
             rating?: number | null;
         };
@@ -2258,10 +2259,10 @@ export interface components {
              */
             ended_at?: string | null;
             id: components["schemas"]["WeeklyRoundId"];
-            mine: components["schemas"]["WeeklyAnswersView"];
+            mine: components["schemas"]["WeeklyAnswers"];
             /** Format: date-time */
             opened_at: string;
-            partner?: null | components["schemas"]["WeeklyAnswersView"];
+            partner?: null | components["schemas"]["WeeklyAnswers"];
             /** @description That the partner submitted; never what. */
             partner_ready: boolean;
             prompts: string[];
