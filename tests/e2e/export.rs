@@ -148,6 +148,21 @@ async fn the_personal_export_holds_what_the_caller_wrote(flavor: Flavor) {
     )
     .await;
 
+    let round = post(&ben.access, "/weekly", json!({})).await;
+    let round = s(&format!("/weekly/{}", round["id"].as_str().unwrap()));
+    let hers = json!({"answers": [{"prompt": 3, "text": "ADA weekly", "private": true}]});
+    expect_json(
+        app.save_weekly(&ada.access, &round, hers).await,
+        StatusCode::OK,
+    )
+    .await;
+    let his = json!({"answers": [{"prompt": 0, "text": "BEN weekly"}]});
+    expect_json(
+        app.save_weekly(&ben.access, &round, his).await,
+        StatusCode::OK,
+    )
+    .await;
+
     let response = app.get("/api/v1/me/export", &ada.access).await;
     let disposition = response.headers()["content-disposition"]
         .to_str()
@@ -175,9 +190,16 @@ async fn the_personal_export_holds_what_the_caller_wrote(flavor: Flavor) {
     );
     assert!(mine["commitments"][0]["occurrences"].is_array());
     assert_eq!(mine["trust"][0]["note"], "ADA private");
+    assert_eq!(
+        mine["weekly"][0]["answers"]["answers"][0]["text"],
+        "ADA weekly"
+    );
+    assert_eq!(mine["weekly"][0]["prompts"].as_array().unwrap().len(), 4);
     let text = export.to_string();
     assert!(
-        !text.contains("BEN check-in") && !text.contains("BEN letter"),
+        !text.contains("BEN check-in")
+            && !text.contains("BEN letter")
+            && !text.contains("BEN weekly"),
         "{text}"
     );
 

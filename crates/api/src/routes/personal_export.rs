@@ -1,7 +1,8 @@
 //! `GET /me/export`: everything about the caller, across every space they are in, as one JSON
 //! attachment: their profile and preferences, and in each space what they wrote (requests,
 //! commitments with their occurrences, talks they proposed, check-ins, notes, trust ratings
-//! including private ones, activities). What the partner wrote is in the space export instead.
+//! including private ones, activities, weekly check-in answers including private ones). What the
+//! partner wrote is in the space export instead.
 
 use super::export::ExportedCommitment;
 use crate::caller::Caller;
@@ -19,6 +20,7 @@ use kept_store::requests::RequestView;
 use kept_store::spaces::SpaceView;
 use kept_store::talks::TalkDetail;
 use kept_store::together::{ActivityView, TrustView};
+use kept_store::weekly::OwnAnswersView;
 use kept_store::{Store, StoreResult};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -58,6 +60,8 @@ struct OwnWords {
     /// Shared and private.
     trust: Vec<TrustView>,
     activities: Vec<ActivityView>,
+    /// My answers to each weekly check-in, private ones included.
+    weekly: Vec<OwnAnswersView>,
 }
 
 async fn export_me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
@@ -132,5 +136,6 @@ fn own_words(store: &Store, me: UserId, space: SpaceId) -> StoreResult<OwnWords>
             .into_iter()
             .filter(|a| mine(a.author_id))
             .collect(),
+        weekly: store.own_weekly_answers(me, space)?,
     })
 }

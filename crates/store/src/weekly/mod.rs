@@ -21,7 +21,7 @@ use kept_core::weekly::{
 };
 use kept_core::{DomainError, SpaceId, UserId, WeeklyRoundId};
 use serde::Serialize;
-pub use view::{AnswerView, RoundView, WeeklyAnswersView};
+pub use view::{AnswerView, OwnAnswersView, RoundView, WeeklyAnswersView};
 use view::{
     answer_view, answers_of, facts, load_round, partner_answers, round_view, stored_answers,
 };
@@ -216,6 +216,37 @@ impl Store {
             let event = SpaceEvent::WeeklyShared { round_id: round };
             append_event(conn, space, author, Audience::Members, &event, now)?;
             round_view(conn, author, space, round)
+        })
+    }
+
+    /// Every round of `space` that `author` answered, with their own answers (private ones too).
+    pub fn own_weekly_answers(
+        &self,
+        author: UserId,
+        space: SpaceId,
+    ) -> StoreResult<Vec<OwnAnswersView>> {
+        self.read(|conn| {
+            require_current_member(conn, author, space)?;
+            let answered: Vec<WeeklyRoundId> = answers::table
+                .inner_join(rounds::table)
+                .filter(rounds::space_id.eq(space))
+                .filter(answers::author_id.eq(author))
+                .order(rounds::opened_at.asc())
+                .select(answers::round_id)
+                .load(conn)?;
+            answered
+                .into_iter()
+                .map(|round| {
+                    let view = round_view(conn, author, space, round)?;
+                    Ok(OwnAnswersView {
+                        round_id: view.id,
+                        opened_at: view.opened_at,
+                        prompts: view.prompts,
+                        answers: view.mine,
+                        submitted: view.submitted,
+                    })
+                })
+                .collect()
         })
     }
 

@@ -31,6 +31,18 @@ pub struct WeeklyAnswersView {
     pub rating: Option<u8>,
 }
 
+/// One round's prompts and one person's own answers to it (private ones included): their part
+/// of a round, for their personal export.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MyWeeklyAnswers))]
+pub struct OwnAnswersView {
+    pub round_id: WeeklyRoundId,
+    pub opened_at: DateTime<Utc>,
+    pub prompts: Vec<String>,
+    pub answers: WeeklyAnswersView,
+    pub submitted: bool,
+}
+
 /// A round as one partner sees it: the prompts, their own answers, whether the partner is ready,
 /// and the partner's shared answers once they may be seen (after the reveal, or when shared
 /// after an unrevealed close); never earlier, and never a private one.

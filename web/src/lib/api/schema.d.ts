@@ -1417,6 +1417,18 @@ export interface components {
          * @enum {string}
          */
         Mood: "good" | "calm" | "hopeful" | "grateful" | "tired" | "anxious" | "sad" | "hurt" | "angry";
+        /**
+         * @description One round's prompts and one person's own answers to it (private ones included): their part
+         *     of a round, for their personal export.
+         */
+        MyWeeklyAnswers: {
+            answers: components["schemas"]["WeeklyAnswers"];
+            /** Format: date-time */
+            opened_at: string;
+            prompts: string[];
+            round_id: components["schemas"]["WeeklyRoundId"];
+            submitted: boolean;
+        };
         NewAgendaItem: {
             /** @description Trimmed of surrounding white space; not blank; no control characters but tab and line breaks. */
             item: string;
@@ -1528,6 +1540,8 @@ export interface components {
             talks: components["schemas"]["TalkDetail"][];
             /** @description Shared and private. */
             trust: components["schemas"]["TrustRating"][];
+            /** @description My answers to each weekly check-in, private ones included. */
+            weekly: components["schemas"]["MyWeeklyAnswers"][];
         };
         PartnerStats: {
             /** Format: int32 */
