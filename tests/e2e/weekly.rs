@@ -311,13 +311,40 @@ async fn a_round_that_runs_out_or_is_left_stays_private(flavor: Flavor) {
         StatusCode::OK,
     )
     .await;
+    // Its time runs out; opening the next one closes it first, without waiting for the scheduler.
+    app.advance(chrono::Duration::days(3), &mut [&mut ada, &mut ben])
+        .await;
+    let third = expect_json(
+        app.open_weekly(&ben.access, &space, None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let third = round_path(&space, &third);
+    let adas_view = expect_json(app.weekly_round(&ada.access, &second).await, StatusCode::OK).await;
+    assert_eq!(
+        (adas_view["state"].clone(), adas_view["partner"].clone()),
+        (json!("closed"), Value::Null)
+    );
+
+    // Ben leaves by the safety exit: the open round closes, and says only the day it ended.
     let left = app
-        .leave_space(&ben.access, &space, json!({"mode": "normal"}))
+        .leave_space(&ben.access, &space, json!({"mode": "safety"}))
         .await;
     assert_eq!(left.status(), StatusCode::OK);
-    let adas_view = expect_json(app.weekly_round(&ada.access, &second).await, StatusCode::OK).await;
+    let adas_view = expect_json(app.weekly_round(&ada.access, &third).await, StatusCode::OK).await;
     assert_eq!(adas_view["state"], "closed");
     assert_eq!(adas_view["partner"], Value::Null);
+    let ended = adas_view["ended_at"].as_str().unwrap();
+    assert!(ended.ends_with("T00:00:00Z"), "{ended}");
+    assert_eq!(
+        kinds(&app.events(&ada, &space).await)[4..],
+        [
+            "weekly.opened",
+            "weekly.ready",
+            "weekly.closed",
+            "weekly.opened"
+        ]
+    );
 }
 
 /// Two submissions at the same moment reveal once, also when they reach two instances.

@@ -124,7 +124,7 @@ impl Answers {
                 let prompt = match place {
                     None => Err(format!(
                         "must be a prompt of this round (0 to {})",
-                        prompts - 1
+                        prompts.saturating_sub(1)
                     )),
                     Some(p) if !answered.insert(p) => Err("is answered twice".to_owned()),
                     Some(p) => Ok(p),

@@ -397,7 +397,8 @@ pub(crate) fn leave(
     // The space is closed: its talks and commitments remind no one.
     crate::reminders::schedule::drop_space(conn, space)?;
     // An open weekly round closes unrevealed: no reveal without both partners.
-    crate::weekly::close_open_round_on_leave(conn, space, now)?;
+    // (At the time the event records: a safety exit keeps only the day.)
+    crate::weekly::close_open_round_on_leave(conn, space, event.recorded_at(now))?;
     if mode == LeaveMode::Safety {
         end_all_sessions(conn, leaver, now)?;
         crate::outbox::cancel_mail_of(conn, leaver)?;

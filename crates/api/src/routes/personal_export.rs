@@ -2,7 +2,8 @@
 //! attachment: their profile and preferences, and in each space what they wrote (requests,
 //! commitments with their occurrences, talks they proposed, check-ins, notes, trust ratings
 //! including private ones, activities, weekly check-in answers including private ones). What the
-//! partner wrote is in the space export instead.
+//! partner wrote is in the space export instead (their weekly answers are read in the app, once
+//! revealed).
 
 use super::export::ExportedCommitment;
 use crate::caller::Caller;

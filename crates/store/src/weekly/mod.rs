@@ -48,6 +48,16 @@ impl Store {
                 }
                 .into());
             }
+            // A round whose time ran out is closed now, not left for the scheduler's next tick.
+            let due: Vec<WeeklyRoundId> = rounds::table
+                .filter(rounds::space_id.eq(space))
+                .filter(rounds::state.eq(RoundState::Open))
+                .filter(rounds::closes_at.le(stored_time(now)))
+                .select(rounds::id)
+                .load(conn)?;
+            for round in due {
+                close_round(conn, space, round, now)?;
+            }
             let open = rounds::table
                 .filter(rounds::space_id.eq(space))
                 .filter(rounds::state.eq(RoundState::Open))
@@ -90,7 +100,7 @@ impl Store {
             require_current_member(conn, viewer, space)?;
             let latest: WeeklyRoundId = rounds::table
                 .filter(rounds::space_id.eq(space))
-                .order(rounds::opened_at.desc())
+                .order((rounds::opened_at.desc(), rounds::id.desc()))
                 .select(rounds::id)
                 .first(conn)
                 .optional()?
@@ -262,7 +272,11 @@ impl Store {
         })?;
         let mut closed = 0;
         for (round, space) in due {
-            closed += usize::from(self.write(|conn| close_round(conn, space, round, now))?);
+            // One round that cannot be closed holds back no other.
+            match self.write(|conn| close_round(conn, space, round, now)) {
+                Ok(done) => closed += usize::from(done),
+                Err(error) => tracing::error!(%round, %error, "a weekly round could not be closed"),
+            }
         }
         Ok(closed)
     }
