@@ -195,9 +195,10 @@ impl RoundFacts {
     }
 
     /// Makes the author's answers final; the second submission reveals both.
-    pub fn submit(&self, answers: &Answers, now: DateTime<Utc>) -> Result<Submitted, DomainError> {
+    /// `answered`: the author saved at least one answer or a rating.
+    pub fn submit(&self, answered: bool, now: DateTime<Utc>) -> Result<Submitted, DomainError> {
         self.edit(now)?;
-        if answers.is_empty() {
+        if !answered {
             return Err(DomainError::Conflict {
                 code: "nothing_to_submit",
                 message: "answer at least one prompt, or rate the week, before submitting",
@@ -329,25 +330,25 @@ mod tests {
         let mine =
             answers(&[(0, "Thanks for Sunday", false)], None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            round(false, false).submit(&mine, at(12)),
+            round(false, false).submit(!mine.is_empty(), at(12)),
             Ok(Submitted::Waiting)
         );
         assert_eq!(
-            round(false, true).submit(&mine, at(12)),
+            round(false, true).submit(!mine.is_empty(), at(12)),
             Ok(Submitted::Revealed)
         );
         let code = |r: Result<Submitted, DomainError>| r.map_err(|e| e.code());
         assert_eq!(
-            code(round(true, false).submit(&mine, at(12))),
+            code(round(true, false).submit(!mine.is_empty(), at(12))),
             Err("already_submitted")
         );
         assert_eq!(
-            code(round(false, true).submit(&mine, at(18))),
+            code(round(false, true).submit(!mine.is_empty(), at(18))),
             Err("round_closed")
         );
         let empty = answers(&[], None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            code(round(false, false).submit(&empty, at(12))),
+            code(round(false, false).submit(!empty.is_empty(), at(12))),
             Err("nothing_to_submit")
         );
     }

@@ -10,8 +10,9 @@ use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use kept_core::weekly::{AnswerText, Prompt, RawAnswer, parse_prompts};
-use kept_core::{DomainError, SpaceId, WeeklyRoundId};
+use kept_core::{DomainError, SpaceId, UserId, WeeklyRoundId};
 use kept_store::weekly::RoundView;
+use kept_store::{Store, StoreResult};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -132,11 +133,21 @@ async fn current(
         .json(blocking(move || store.current_weekly_round(caller.user, space)).await?))
 }
 
-async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
+/// Answers with the round after `act`, one store call on the blocking pool.
+async fn on_round(
+    state: &AppState,
+    caller: Caller,
+    path: OnePath,
+    act: fn(&Store, UserId, SpaceId, WeeklyRoundId) -> StoreResult<RoundView>,
+) -> ApiResult<HttpResponse> {
     let (space, round) = path.into_inner();
-    let store = caller.store(&state);
-    Ok(HttpResponse::Ok()
-        .json(blocking(move || store.weekly_round(caller.user, space, round)).await?))
+    let store = caller.store(state);
+    let user = caller.user;
+    Ok(HttpResponse::Ok().json(blocking(move || act(&store, user, space, round)).await?))
+}
+
+async fn get(state: web::Data<AppState>, caller: Caller, path: OnePath) -> ApiResult<HttpResponse> {
+    on_round(&state, caller, path, Store::weekly_round).await
 }
 
 async fn save(
@@ -165,10 +176,7 @@ async fn submit(
     caller: Caller,
     path: OnePath,
 ) -> ApiResult<HttpResponse> {
-    let (space, round) = path.into_inner();
-    let store = caller.store(&state);
-    Ok(HttpResponse::Ok()
-        .json(blocking(move || store.submit_weekly_answers(caller.user, space, round)).await?))
+    on_round(&state, caller, path, Store::submit_weekly_answers).await
 }
 
 async fn share(
@@ -176,8 +184,5 @@ async fn share(
     caller: Caller,
     path: OnePath,
 ) -> ApiResult<HttpResponse> {
-    let (space, round) = path.into_inner();
-    let store = caller.store(&state);
-    Ok(HttpResponse::Ok()
-        .json(blocking(move || store.share_weekly_answers(caller.user, space, round)).await?))
+    on_round(&state, caller, path, Store::share_weekly_answers).await
 }

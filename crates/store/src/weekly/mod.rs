@@ -10,7 +10,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{guard_writable_space, lock_space_row, require_current_member};
 use crate::rows::stored_time;
-use crate::schema::{memberships, weekly_answers as answers, weekly_rounds as rounds};
+use crate::schema::{memberships, spaces, weekly_answers as answers, weekly_rounds as rounds};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -22,9 +22,7 @@ use kept_core::weekly::{
 use kept_core::{DomainError, SpaceId, UserId, WeeklyRoundId};
 use serde::Serialize;
 pub use view::{AnswerView, OwnAnswersView, RoundView, WeeklyAnswersView};
-use view::{
-    answer_view, answers_of, facts, load_round, partner_answers, round_view, stored_answers,
-};
+use view::{answer_view, answers_of, facts, has_answers, load_round, partner_answers, round_view};
 
 const NO_ROUND: StoreError = StoreError::NotFound;
 
@@ -41,7 +39,12 @@ impl Store {
         let id = WeeklyRoundId::new_at(now);
         self.write(|conn| {
             guard_writable_space(conn, opener, space)?;
-            if lock_space_row(conn, space)? != SpaceState::Paired {
+            // The guard holds the space's row lock already; its state only needs reading.
+            let state: SpaceState = spaces::table
+                .find(space)
+                .select(spaces::state)
+                .first(conn)?;
+            if state != SpaceState::Paired {
                 return Err(DomainError::Conflict {
                     code: "not_paired",
                     message: "a weekly check-in needs both partners in the space",
@@ -169,17 +172,14 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             guard_writable_space(conn, author, space)?;
-            let (row, prompts) = load_round(conn, space, round)?;
+            let (row, _) = load_round(conn, space, round)?;
             let mine = answers_of(conn, round, author)?;
             let partner = partner_answers(conn, round, author)?;
-            let saved = match &mine {
-                Some(mine) => stored_answers(prompts.len(), mine)?,
-                None => Answers {
-                    items: Vec::new(),
-                    rating: None,
-                },
+            let answered = match &mine {
+                Some(mine) => has_answers(mine, row.state)?,
+                None => false,
             };
-            let outcome = facts(&row, mine.as_ref(), partner.as_ref()).submit(&saved, now)?;
+            let outcome = facts(&row, mine.as_ref(), partner.as_ref()).submit(answered, now)?;
             diesel::update(answers::table.find((round, author)))
                 .set(answers::submitted_at.eq(stored_time(now)))
                 .execute(conn)?;

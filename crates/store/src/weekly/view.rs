@@ -7,7 +7,7 @@ use crate::rows::utc;
 use crate::schema::{weekly_answers as answers, weekly_rounds as rounds};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use kept_core::weekly::{Answer, Answers, RawAnswer, RoundFacts, RoundState, visible_to};
+use kept_core::weekly::{Answer, RoundFacts, RoundState, visible_to};
 use kept_core::{SpaceId, UserId, WeeklyRoundId};
 use serde::{Deserialize, Serialize};
 
@@ -198,20 +198,10 @@ fn seen(
     Ok(WeeklyAnswersView { answers, rating })
 }
 
-/// Saved answers read back for a submission (they were parsed when saved).
-pub(super) fn stored_answers(prompts: usize, row: &AnswersRow) -> StoreResult<Answers> {
-    let saved: Vec<AnswerView> = serde_json::from_str(&row.answers)
-        .map_err(|e| StoreError::Corrupt(format!("stored weekly answers: {e}")))?;
-    let raw: Vec<RawAnswer> = saved
-        .into_iter()
-        .map(|a| RawAnswer {
-            prompt: i64::try_from(a.prompt).unwrap_or(-1),
-            text: a.text,
-            private: a.private,
-        })
-        .collect();
-    Answers::parse(prompts, &raw, row.rating)
-        .map_err(|e| StoreError::Corrupt(format!("stored weekly answers: {e}")))
+/// Whether `row` holds an answer or a rating to submit (they were checked when saved).
+pub(super) fn has_answers(row: &AnswersRow, state: RoundState) -> StoreResult<bool> {
+    let mine = seen(row, true, state)?;
+    Ok(!mine.answers.is_empty() || mine.rating.is_some())
 }
 
 pub(super) fn answer_view(answer: &Answer) -> AnswerView {
