@@ -30,3 +30,4 @@ mod talks;
 mod together;
 mod web_app;
 mod weekly;
+mod weekly_plan;

@@ -122,6 +122,18 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("PUT", "/api/v1/spaces/{space_id}/weekly/{round_id}/answers"),
     ("POST", "/api/v1/spaces/{space_id}/weekly/{round_id}/submit"),
     ("POST", "/api/v1/spaces/{space_id}/weekly/{round_id}/share"),
+    ("GET", "/api/v1/spaces/{space_id}/weekly"),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/weekly/{round_id}/follow-ups",
+    ),
+    ("GET", "/api/v1/spaces/{space_id}/weekly/plan"),
+    ("POST", "/api/v1/spaces/{space_id}/weekly/plan/proposal"),
+    (
+        "POST",
+        "/api/v1/spaces/{space_id}/weekly/plan/proposal/accept",
+    ),
+    ("DELETE", "/api/v1/spaces/{space_id}/weekly/plan/proposal"),
     ("GET", "/api/v1/spaces/{space_id}/trust"),
     ("POST", "/api/v1/spaces/{space_id}/trust"),
     ("GET", "/api/v1/talks/agenda-template"),

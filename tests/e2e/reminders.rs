@@ -224,7 +224,7 @@ async fn missed_notices_and_the_weekly_summary(flavor: Flavor) {
     assert!(
         sink.received()
             .iter()
-            .all(|m| !(m.to == "ben@example.org" && m.subject.contains("Your week")))
+            .all(|m| !(m.to == "ben@example.org" && m.subject.contains("Your week in Kept")))
     );
 }
 

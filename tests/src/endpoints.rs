@@ -176,6 +176,42 @@ impl TestApp {
         self.act(access, round, "share").await
     }
 
+    /// Every round of `space`, newest first.
+    pub async fn weekly_rounds(&self, access: &str, space: &str) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly");
+        self.call(Method::GET, &path, Some(access), None).await
+    }
+
+    /// Turns an answer of the round at `round` into `{into: agenda|request}`.
+    pub async fn follow_up_weekly(&self, access: &str, round: &str, body: Value) -> Response {
+        let path = format!("{round}/follow-ups");
+        self.call(Method::POST, &path, Some(access), Some(body))
+            .await
+    }
+
+    pub async fn weekly_plan(&self, access: &str, space: &str) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly/plan");
+        self.call(Method::GET, &path, Some(access), None).await
+    }
+
+    /// Proposes `plan` (`{weekday, at, open_days, prompts}`).
+    pub async fn propose_weekly_plan(&self, access: &str, space: &str, plan: Value) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly/plan/proposal");
+        self.call(Method::POST, &path, Some(access), Some(plan))
+            .await
+    }
+
+    pub async fn accept_weekly_plan(&self, access: &str, space: &str) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly/plan/proposal/accept");
+        self.call(Method::POST, &path, Some(access), None).await
+    }
+
+    /// Declines or withdraws the pending proposal.
+    pub async fn drop_weekly_plan(&self, access: &str, space: &str) -> Response {
+        let path = format!("/api/v1/spaces/{space}/weekly/plan/proposal");
+        self.call(Method::DELETE, &path, Some(access), None).await
+    }
+
     // Writing help and the operator's endpoints.
 
     pub async fn hints(&self, access: Option<&str>, body: Value) -> Response {

@@ -1,6 +1,8 @@
 // Story: the weekly check-in. Ann starts it and answers, keeping one answer private; Ben's
 // screen says only that she is ready; he answers and submits; both screens show the answers
-// side by side without a reload, and Ann's private answer is on hers alone.
+// side by side without a reload, and Ann's private answer is on hers alone. Then answers become
+// action (a request in one step; no agenda without a coming talk), and the two agree on another
+// day and time for the check-in: Ann proposes, Ben accepts, both screens follow.
 import { test, expect } from '@playwright/test';
 import { startServer, type Server } from './server';
 import { daytimeZone, pairedThroughApi, partner, screen, signIn } from './helpers';
@@ -45,4 +47,25 @@ test('both answer privately and see the answers together', async ({ browser }) =
   await expect(ann.page.getByText('Both answered')).toBeVisible();
   await screen(ann.page, 'weekly-revealed');
   await screen(ben.page, 'weekly-revealed-partner');
+
+  // From answers to action.
+  await ben.page.getByRole('button', { name: 'Add Ann’s answer to “Something I appreciated this week” to the next talk’s agenda' }).click();
+  await expect(ben.page.getByRole('alert')).toContainText('No talk is coming up');
+  await ann.page.getByRole('button', { name: 'Ask Ben for my answer to “Something that was hard” as a request' }).click();
+  await expect(ann.page.getByText('Your request was sent.')).toBeVisible();
+
+  // Another day and time, agreed by both.
+  await ann.page.getByRole('button', { name: 'Propose a change' }).click();
+  await ann.page.getByLabel('Day').selectOption('Fri');
+  await ann.page.getByLabel('Time (yours)').fill('19:30');
+  await ann.page.getByLabel('Open for').selectOption('2');
+  await ann.page.getByRole('button', { name: 'Propose', exact: true }).click();
+  await expect(ann.page.getByText('You proposed a change; waiting for Ben')).toBeVisible();
+  await expect(ben.page.getByText('Ann proposed a change:')).toBeVisible();
+  await screen(ben.page, 'weekly-plan-proposed');
+  await ben.page.getByRole('button', { name: 'Accept the change' }).click();
+  const agreed = /Every Friday at 19:30 in each of your time zones, open for 2 days/;
+  await expect(ben.page.getByText(agreed)).toBeVisible();
+  await expect(ann.page.getByText(agreed)).toBeVisible();
+  await expect(ann.page.getByText('You proposed a change')).toHaveCount(0);
 });

@@ -12,6 +12,7 @@ use crate::ids::{
 use crate::note::NoteKind;
 use crate::schedule::Recurrence;
 use crate::talk::{Cadence, Outcome, TalkMode};
+use crate::weekly_plan::WeeklyPlan;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +191,9 @@ pub enum SpaceEvent {
     WeeklyOpened {
         round_id: WeeklyRoundId,
         closes_at: DateTime<Utc>,
+        /// Opened by the agreed plan rather than by a partner: the event names no one.
+        #[serde(default)]
+        scheduled: bool,
     },
     /// The actor submitted their answers: the partner learns only that they are ready.
     #[serde(rename = "weekly.ready")]
@@ -204,6 +208,15 @@ pub enum SpaceEvent {
     /// After an unrevealed close, the actor showed their shared answers to the partner.
     #[serde(rename = "weekly.shared")]
     WeeklyShared { round_id: WeeklyRoundId },
+    /// The actor proposed when weekly rounds open, for how long and what they ask.
+    #[serde(rename = "weekly.plan_proposed")]
+    WeeklyPlanProposed { plan: WeeklyPlan },
+    /// The actor accepted the partner's proposal: rounds follow it from now on.
+    #[serde(rename = "weekly.plan_agreed")]
+    WeeklyPlanAgreed { plan: WeeklyPlan },
+    /// The actor withdrew or declined the pending proposal; the agreed plan holds.
+    #[serde(rename = "weekly.plan_dropped")]
+    WeeklyPlanDropped {},
     /// A safety exit: deliberately says nothing of who, why or exactly when.
     #[serde(rename = "space.closed")]
     SpaceClosed {},
@@ -233,6 +246,10 @@ impl SpaceEvent {
                 | Self::OccurrenceMissed { .. }
                 | Self::ReminderDue { .. }
                 | Self::WeeklyClosed { .. }
+                | Self::WeeklyOpened {
+                    scheduled: true,
+                    ..
+                }
         )
     }
 

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod activity_mail;
 pub mod calendar;
 pub mod check_in;
 pub mod clock;
@@ -29,6 +30,7 @@ pub mod talk;
 pub mod text;
 pub mod trust;
 pub mod weekly;
+pub mod weekly_plan;
 pub mod weekly_schedule;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -1,12 +1,11 @@
-//! What mail a person gets, and when: the kinds of mail one can turn off, each person's
-//! preferences (per kind, quiet hours, quoting), and what a timeline event tells the partner.
+//! What mail a person gets, and when: the kinds of mail one can turn off, and each person's
+//! preferences (per kind, quiet hours, quoting). What a timeline event tells the partner is
+//! [`crate::activity_mail`].
 //! Account mail (verification, password reset, an invite) is not a kind: it is asked for by the
 //! person it goes to, so it is always sent, at once.
 
-use crate::event::SpaceEvent;
-use crate::note::NoteKind;
+use crate::Invalid;
 use crate::schedule::local_instant;
-use crate::{Invalid, SpaceId};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -26,6 +25,10 @@ pub enum MailKind {
     /// One's own commitment occurrence was missed.
     MissedNotice,
     WeeklySummary,
+    /// The weekly check-in opened, or is about to close unanswered.
+    WeeklyCheckIn,
+    /// The partner submitted their weekly answers.
+    WeeklyPartnerReady,
 }
 
 crate::names::named_by_serde!(MailKind);
@@ -79,6 +82,10 @@ pub struct MailPreferences {
     pub missed_notices: bool,
     /// Off unless asked for.
     pub weekly_summary: bool,
+    /// The weekly check-in opening, and one nudge before it closes if one has not answered.
+    pub weekly_check_in: bool,
+    /// "Your partner has answered" (never what they wrote).
+    pub weekly_partner_ready: bool,
     /// Quote the partner's words in activity mail (off: mail says only *that* something happened).
     pub quote_text: bool,
     pub quiet_hours: Option<QuietHours>,
@@ -93,6 +100,8 @@ impl Default for MailPreferences {
             check_in_reminders: true,
             missed_notices: true,
             weekly_summary: false,
+            weekly_check_in: true,
+            weekly_partner_ready: true,
             quote_text: false,
             quiet_hours: None,
         }
@@ -136,6 +145,8 @@ impl MailPreferences {
             MailKind::CheckInReminder => &self.check_in_reminders,
             MailKind::MissedNotice => &self.missed_notices,
             MailKind::WeeklySummary => &self.weekly_summary,
+            MailKind::WeeklyCheckIn => &self.weekly_check_in,
+            MailKind::WeeklyPartnerReady => &self.weekly_partner_ready,
         }
     }
 
@@ -147,6 +158,8 @@ impl MailPreferences {
             MailKind::CheckInReminder => &mut self.check_in_reminders,
             MailKind::MissedNotice => &mut self.missed_notices,
             MailKind::WeeklySummary => &mut self.weekly_summary,
+            MailKind::WeeklyCheckIn => &mut self.weekly_check_in,
+            MailKind::WeeklyPartnerReady => &mut self.weekly_partner_ready,
         }
     }
 
@@ -154,124 +167,6 @@ impl MailPreferences {
     pub fn release(&self, now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
         self.quiet_hours
             .map_or(now, |quiet| quiet.release(now, zone))
-    }
-}
-
-/// What happened, as the activity mail names it; the sentence itself is in the mail templates
-/// (`activity_what.txt`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activity {
-    RequestCreated,
-    TalkProposed,
-    TalkAccepted,
-    TalkMoved,
-    CommitmentCreated,
-    OccurrenceKept,
-    OccurrenceDisputed,
-    OccurrenceMissed,
-    GratitudeNote,
-    Letter,
-    MemberLeft,
-    SpaceClosed,
-}
-
-impl Activity {
-    /// Whether the mail names the partner who did it ("Ada made you a commitment"). A missed
-    /// occurrence has no doer, and a closed space says nothing of who closed it.
-    pub fn names_actor(self) -> bool {
-        !matches!(self, Activity::OccurrenceMissed | Activity::SpaceClosed)
-    }
-}
-
-/// What an event tells the partner by mail: what happened, where to see it, and the private
-/// words involved (quoted only when the recipient allows it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActivityMail {
-    pub activity: Activity,
-    /// Path in the app, under `server.public_url`.
-    pub link: String,
-    pub private_text: Option<String>,
-}
-
-impl ActivityMail {
-    /// The mail the partner gets for `event`, if it is one of the things worth a mail.
-    pub fn for_event(space: SpaceId, event: &SpaceEvent) -> Option<Self> {
-        let at = |path: String| format!("/spaces/{space}{path}");
-        let (activity, link, private_text) = match event {
-            SpaceEvent::RequestCreated { request_id, text } => (
-                Activity::RequestCreated,
-                at(format!("/requests/{request_id}")),
-                Some(text.clone()),
-            ),
-            SpaceEvent::TalkProposed { talk_id, title, .. } => (
-                Activity::TalkProposed,
-                at(format!("/talks/{talk_id}")),
-                Some(title.clone()),
-            ),
-            SpaceEvent::TalkAccepted { talk_id } => (
-                Activity::TalkAccepted,
-                at(format!("/talks/{talk_id}")),
-                None,
-            ),
-            SpaceEvent::TalkMoved { talk_id, .. } => {
-                (Activity::TalkMoved, at(format!("/talks/{talk_id}")), None)
-            }
-            SpaceEvent::CommitmentCreated {
-                commitment_id,
-                text,
-                ..
-            } => (
-                Activity::CommitmentCreated,
-                at(format!("/commitments/{commitment_id}")),
-                Some(text.clone()),
-            ),
-            SpaceEvent::OccurrenceKept {
-                commitment_id,
-                note,
-                ..
-            } => (
-                Activity::OccurrenceKept,
-                at(format!("/commitments/{commitment_id}")),
-                note.clone(),
-            ),
-            SpaceEvent::OccurrenceDisputed {
-                commitment_id,
-                reason,
-                ..
-            } => (
-                Activity::OccurrenceDisputed,
-                at(format!("/commitments/{commitment_id}")),
-                Some(reason.clone()),
-            ),
-            SpaceEvent::OccurrenceMissed { commitment_id, .. } => (
-                Activity::OccurrenceMissed,
-                at(format!("/commitments/{commitment_id}")),
-                None,
-            ),
-            SpaceEvent::NoteDelivered {
-                note_id,
-                kind,
-                text,
-                ..
-            } => (
-                match kind {
-                    NoteKind::Gratitude => Activity::GratitudeNote,
-                    NoteKind::Letter => Activity::Letter,
-                },
-                at(format!("/notes/{note_id}")),
-                Some(text.clone()),
-            ),
-            SpaceEvent::MemberLeft { .. } => (Activity::MemberLeft, at(String::new()), None),
-            // A safety exit: that the space is closed, nothing of who, why or when.
-            SpaceEvent::SpaceClosed {} => (Activity::SpaceClosed, "/spaces".to_owned(), None),
-            _ => return None,
-        };
-        Some(ActivityMail {
-            activity,
-            link,
-            private_text,
-        })
     }
 }
 
@@ -387,19 +282,5 @@ mod tests {
         let mut off = defaults;
         off.turn_off(MailKind::CheckInReminder);
         assert!(!off.allows(MailKind::CheckInReminder));
-    }
-
-    #[test]
-    fn a_safety_exit_mails_only_that_the_space_closed() {
-        let space = SpaceId::new_at(Utc::now());
-        let mail = ActivityMail::for_event(space, &SpaceEvent::SpaceClosed {});
-        assert!(
-            mail.as_ref()
-                .is_some_and(|m| !m.activity.names_actor() && m.private_text.is_none())
-        );
-        let quiet_event = SpaceEvent::ActivityDone {
-            activity_id: crate::ActivityId::new_at(Utc::now()),
-        };
-        assert_eq!(ActivityMail::for_event(space, &quiet_event), None);
     }
 }

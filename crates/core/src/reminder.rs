@@ -26,6 +26,11 @@ pub enum ReminderKind {
     CheckIn,
     /// A person who asked for it, Mondays at 08:00.
     WeeklySummary,
+    /// A partner, when the weekly check-in opens at the agreed day and time in their own zone;
+    /// the first of the two firings opens the space's round.
+    WeeklyOpening,
+    /// Whoever has not submitted, once, `lead` before a round closes.
+    WeeklyClosing,
 }
 
 crate::names::named_by_serde!(ReminderKind);
@@ -49,7 +54,10 @@ impl Firing {
         match kind {
             ReminderKind::Talk | ReminderKind::Commitment => self.occurrence > now,
             ReminderKind::CheckIn => now - self.at <= CHECK_IN_STALE_AFTER,
-            ReminderKind::WeeklySummary => now - self.at <= Duration::days(1),
+            ReminderKind::WeeklySummary | ReminderKind::WeeklyOpening => {
+                now - self.at <= Duration::days(1)
+            }
+            ReminderKind::WeeklyClosing => self.occurrence > now,
         }
     }
 }
@@ -105,6 +113,12 @@ pub fn next_commitment(
         at: due - lead,
         occurrence: due,
     })
+}
+
+/// How long before a round closes the one nudge comes: a day, or half the round when it is
+/// open for less than two days.
+pub fn weekly_closing_lead(open_for: Duration) -> Duration {
+    Duration::days(1).min(open_for / 2)
 }
 
 /// The next weekly summary: Monday 08:00 local, strictly after `after`.
@@ -274,5 +288,10 @@ mod tests {
         assert!(!firing.is_timely(ReminderKind::Talk, utc(2026, 3, 1, 11, 0)));
         assert!(firing.is_timely(ReminderKind::CheckIn, utc(2026, 3, 1, 12, 0)));
         assert!(!firing.is_timely(ReminderKind::CheckIn, utc(2026, 3, 1, 12, 1)));
+        // A nudge is worth sending only while the round is still open.
+        assert!(firing.is_timely(ReminderKind::WeeklyClosing, utc(2026, 3, 1, 10, 59)));
+        assert!(!firing.is_timely(ReminderKind::WeeklyClosing, utc(2026, 3, 1, 11, 0)));
+        assert_eq!(weekly_closing_lead(Duration::days(3)), Duration::days(1));
+        assert_eq!(weekly_closing_lead(Duration::days(1)), Duration::hours(12));
     }
 }

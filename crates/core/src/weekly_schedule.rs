@@ -49,6 +49,21 @@ impl WeeklySchedule {
             .unwrap_or_else(|| self.opening_in_week(zones, this_monday + Duration::weeks(3)))
     }
 
+    /// When partner `partner` (0 or 1, in the order of `zones`) is next told of an opening,
+    /// strictly after `after`: their own local day and time.
+    pub fn next_told(&self, zones: [Tz; 2], partner: usize, after: DateTime<Utc>) -> DateTime<Utc> {
+        let date = after.date_naive();
+        let this_monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+        let told = |week: i64| {
+            let opening = self.opening_in_week(zones, this_monday + Duration::weeks(week));
+            opening.partners[partner.min(1)]
+        };
+        (-1..=2)
+            .map(told)
+            .find(|at| *at > after)
+            .unwrap_or_else(|| told(3))
+    }
+
     /// The opening of the week that starts (locally) on `monday`.
     fn opening_in_week(&self, zones: [Tz; 2], monday: chrono::NaiveDate) -> Opening {
         let day = monday + Duration::days(i64::from(self.weekday.num_days_from_monday()));
@@ -96,6 +111,30 @@ mod tests {
         );
         assert_eq!(opening.round_opens_at, utc(2026, 11, 29, 17, 0));
         assert_eq!(opening.partners[1], utc(2026, 11, 29, 23, 0));
+    }
+
+    #[test]
+    fn each_partner_is_told_once_a_week_at_their_own_time() {
+        let zones = [tz("Europe/Berlin"), tz("America/New_York")];
+        let schedule = WeeklySchedule::default();
+        // Between the two openings of one Sunday, the later partner is still to be told.
+        let between = utc(2026, 11, 29, 20, 0);
+        assert_eq!(
+            schedule.next_told(zones, 1, between),
+            utc(2026, 11, 29, 23, 0)
+        );
+        assert_eq!(
+            schedule.next_told(zones, 0, between),
+            utc(2026, 12, 6, 17, 0)
+        );
+        // Across New York's autumn change, its partner hears at 18:00 local both weeks.
+        let mut after = utc(2026, 10, 20, 0, 0);
+        for _ in 0..3 {
+            let at = schedule.next_told(zones, 1, after);
+            assert!(local(at, "America/New_York").starts_with("Sun"));
+            assert!(local(at, "America/New_York").ends_with("18:00"));
+            after = at;
+        }
     }
 
     #[test]

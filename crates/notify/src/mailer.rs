@@ -44,6 +44,7 @@ templates![
     "missed_notice",
     "reminder",
     "weekly_summary",
+    "weekly",
 ];
 
 /// Parsed once: by `Mailer::new`, so that a broken template stops the start rather than failing
@@ -309,6 +310,7 @@ mod tests {
             "missed_notice": {"link": "/spaces/s/commitments/c"},
             "reminder": {"reminder": "talk", "lead_minutes": 1440, "link": "/spaces/s"},
             "weekly_summary": {"week": "2026-11-23", "kept": 5, "missed": 1, "talks_held": 1, "requests_acknowledged": 2, "link": "/spaces/s"},
+            "weekly": {"weekly": "opened", "open_days": 3, "link": "/spaces/s/weekly"},
         });
         for name in template_names() {
             let mut data = samples[name].clone();
@@ -355,6 +357,28 @@ mod tests {
     }
 
     #[test]
+    fn a_weekly_check_in_mail_says_it_opened_or_closes_soon_and_nothing_of_the_partner() {
+        let mail = |mut data: serde_json::Value| {
+            for (key, value) in [
+                ("name", json!("Ada")),
+                ("base_url", json!("https://k.example")),
+            ] {
+                data[key] = value;
+            }
+            data["unsubscribe_url"] = json!(null);
+            compose("weekly", &data).unwrap_or_else(|e| panic!("weekly: {e}"))
+        };
+        let opened = mail(json!({"weekly": "opened", "open_days": 3, "link": "/s/weekly"}));
+        assert_eq!(opened.subject, "Your weekly check-in is open");
+        assert!(opened.text.contains("open for 3 days."), "{}", opened.text);
+        let closing = mail(json!({"weekly": "closing", "hours_left": 1, "link": "/s/weekly"}));
+        assert_eq!(closing.subject, "Your weekly check-in closes soon");
+        assert!(
+            closing.text.contains("closes in about 1 hour.") && !closing.text.contains("partner")
+        );
+    }
+
+    #[test]
     fn an_activity_mail_says_what_happened() {
         let mail = |activity: &str, actor: serde_json::Value| {
             let data = json!({"activity": activity, "actor": actor, "quote": null, "link": "/x",
@@ -372,6 +396,13 @@ mod tests {
             made.html.contains("<p>Ben made you a commitment.</p>"),
             "{}",
             made.html
+        );
+        let ready = mail("weekly_partner_ready", json!("Ben")).subject;
+        assert_eq!(ready, "Ben has answered this week's check-in");
+        let revealed = mail("weekly_revealed", json!(null)).subject;
+        assert_eq!(
+            revealed,
+            "You have both answered: your weekly check-in is revealed."
         );
         let missed = mail("occurrence_missed", json!(null));
         assert_eq!(missed.subject, "A commitment made to you was missed.");

@@ -320,6 +320,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    weekly_plans (space_id) {
+        space_id -> Text,
+        agreed -> Nullable<Text>,
+        agreed_at -> Nullable<Timestamp>,
+        proposal -> Nullable<Text>,
+        proposed_by -> Nullable<Text>,
+        proposed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(weekly_rounds -> spaces (space_id));
 diesel::joinable!(weekly_answers -> weekly_rounds (round_id));
 
@@ -346,5 +357,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     reminders,
     weekly_rounds,
+    weekly_plans,
     weekly_answers,
 );

@@ -358,6 +358,8 @@ pub(crate) fn join_by_invite(
         display_name: display_name(conn, accepter)?,
     };
     append_event(conn, space, accepter, Audience::Members, &joined, now)?;
+    // Both partners are here: the weekly check-in opens on the agreed plan.
+    crate::reminders::schedule::sync_weekly_openings(conn, space, now)?;
     Ok(space)
 }
 

@@ -99,6 +99,12 @@ export function describe(event: SpaceEvent, space: Space | undefined, me: string
       return { text: t('event.weekly_closed') };
     case 'weekly.shared':
       return { text: t('event.weekly_shared', { who }) };
+    case 'weekly.plan_proposed':
+      return { text: t('event.weekly_plan_proposed', { who }), href: `${base}/weekly` };
+    case 'weekly.plan_agreed':
+      return { text: t('event.weekly_plan_agreed', { who }), href: `${base}/weekly` };
+    case 'weekly.plan_dropped':
+      return { text: t('event.weekly_plan_dropped', { who }), href: `${base}/weekly` };
     case 'space.closed':
       return { text: t('event.space_closed') };
   }

@@ -20,6 +20,7 @@ mod stats;
 mod talks;
 mod together;
 mod weekly;
+mod weekly_plan;
 
 use crate::openapi::{Api, Op};
 use crate::state::AppState;

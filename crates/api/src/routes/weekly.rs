@@ -1,6 +1,6 @@
-//! The weekly check-in: open a round now, read the current or any round (as the caller may see
-//! it), save one's answers, submit them (the second submission reveals both), and share them
-//! after a round closed unrevealed.
+//! The weekly check-in: open a round now, list the rounds, read the current or any round (as
+//! the caller may see it), save one's answers, submit them (the second submission reveals
+//! both), share them after a round closed unrevealed, and turn a revealed answer into action.
 
 use crate::caller::Caller;
 use crate::error::ApiResult;
@@ -10,8 +10,8 @@ use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use kept_core::weekly::{AnswerText, Prompt, RawAnswer, parse_prompts};
-use kept_core::{DomainError, SpaceId, UserId, WeeklyRoundId};
-use kept_store::weekly::RoundView;
+use kept_core::{DomainError, SpaceId, TalkId, UserId, WeeklyRoundId};
+use kept_store::weekly::{AnswerRef, FollowUpInto, FollowUpView, RoundView};
 use kept_store::{Store, StoreResult};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -19,12 +19,20 @@ use utoipa::ToSchema;
 pub fn routes(api: &mut Api<'_>) {
     let base = "/spaces/{space_id}/weekly";
     let one = "/spaces/{space_id}/weekly/{round_id}";
-    api.post(
+    // Before `{round_id}`, so that `plan` is never read as one.
+    super::weekly_plan::routes(api);
+    api.get(
+        base,
+        list,
+        Op::new("listWeeklyRounds", "Every round of the space, newest first")
+            .ok::<Vec<RoundView>>(200, "Each round as the caller may see it."),
+    )
+    .post(
         base,
         open,
         Op::new("openWeeklyRound", "Open a weekly check-in round now")
             .optional_body::<OpenBody>()
-            .ok::<RoundView>(201, "The round, open for three days.")
+            .ok::<RoundView>(201, "The round, open for the agreed number of days.")
             .fails(409, "`round_open`: a round is open already; `not_paired`: no partner yet."),
     )
     .get(
@@ -64,14 +72,55 @@ pub fn routes(api: &mut Api<'_>) {
         Op::new("shareWeeklyAnswers", "Show my submitted answers after an unrevealed close")
             .ok::<RoundView>(200, "The round.")
             .fails(409, "`round_not_closed`, `nothing_to_share`, or `already_shared`."),
+    )
+    .post(
+        &format!("{one}/follow-ups"),
+        follow_up,
+        Op::new(
+            "followUpWeeklyAnswer",
+            "Turn an answer of a revealed round into an agenda item or a request",
+        )
+        .body::<FollowUpBody>()
+        .ok::<FollowUpView>(201, "The talk whose agenda took it, or the new request.")
+        .fails(
+            409,
+            "`round_not_revealed`; `no_next_talk`: no talk to put it on; `agenda_full`.",
+        ),
     );
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = WeeklyFollowUpKind)]
+enum FollowUpKind {
+    /// An item on the agenda of the next talk (or of `talk_id`).
+    Agenda,
+    /// A request of my own (from my own answers only).
+    Request,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = WeeklyFollowUpInput)]
+struct FollowUpBody {
+    /// Whose answer: mine or my partner's.
+    #[schema(value_type = String)]
+    author: UserId,
+    /// The prompt's place in the round's list, from 0.
+    #[schema(minimum = 0, maximum = 7)]
+    prompt: i64,
+    into: FollowUpKind,
+    /// For an agenda item: the talk; the next coming talk when left out.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    talk_id: Option<TalkId>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 #[schema(as = WeeklyRoundOpening)]
 struct OpenBody {
-    /// The prompts the partners agreed on (1 to 8); Kept's four when left out.
+    /// This round's prompts (1 to 8); the agreed plan's when left out.
     #[serde(default)]
     #[schema(value_type = Option<Vec<Prompt>>, min_items = 1, max_items = 8)]
     prompts: Option<Vec<String>>,
@@ -185,4 +234,44 @@ async fn share(
     path: OnePath,
 ) -> ApiResult<HttpResponse> {
     on_round(&state, caller, path, Store::share_weekly_answers).await
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<SpaceId>,
+) -> ApiResult<HttpResponse> {
+    let space = path.into_inner();
+    let store = caller.store(&state);
+    Ok(HttpResponse::Ok().json(blocking(move || store.weekly_rounds(caller.user, space)).await?))
+}
+
+async fn follow_up(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: OnePath,
+    body: Json<FollowUpBody>,
+) -> ApiResult<HttpResponse> {
+    let (space, round) = path.into_inner();
+    let FollowUpBody {
+        author,
+        prompt,
+        into,
+        talk_id,
+    } = body.0;
+    // A prompt past the round's list names no answer (404); a negative one is bad input.
+    let prompt = usize::try_from(prompt)
+        .map_err(|_| DomainError::from(kept_core::Invalid::field("prompt", "must be 0 or more")))?;
+    let answer = AnswerRef {
+        round,
+        author,
+        prompt,
+    };
+    let into = match into {
+        FollowUpKind::Agenda => FollowUpInto::Agenda { talk: talk_id },
+        FollowUpKind::Request => FollowUpInto::Request,
+    };
+    let store = caller.store(&state);
+    let done = blocking(move || store.weekly_follow_up(caller.user, space, answer, into)).await?;
+    Ok(HttpResponse::Created().json(done))
 }

@@ -10,8 +10,9 @@ use crate::schema::{deliveries, memberships, users};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use kept_core::activity_mail::ActivityMail;
 use kept_core::event::{Audience, SpaceEvent};
-use kept_core::mail::{ActivityMail, MailKind, MailPreferences};
+use kept_core::mail::{MailKind, MailPreferences};
 use kept_core::{SpaceId, UserId};
 use serde_json::{Value, json};
 
@@ -175,7 +176,7 @@ pub(crate) fn mail_about_event(
         let mail = Mail {
             dedupe_key: format!("event:{space}:{seq}:{member}"),
             template: "activity",
-            kind: Some(MailKind::Activity),
+            kind: Some(activity.activity.mail_kind()),
             about: activity.activity.names_actor().then_some(actor),
             data: json!({
                 "actor": if activity.activity.names_actor() { Value::from(actor_name.clone()) } else { Value::Null },

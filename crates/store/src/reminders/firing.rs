@@ -2,33 +2,26 @@
 //! moves its row on. On PostgreSQL the batch is claimed with `FOR UPDATE SKIP LOCKED`, so
 //! several instances share the due rows and none fires twice.
 
+use super::due::{Due, Planned, Target, current_members, space_is_open};
 use super::schedule::{CommitmentTimes, PersonTimes, ReminderSettings, TalkTimes};
 use super::weekly::weekly_summary;
+use super::weekly_round::{closing_target, opening_target};
 use crate::dialect::load_claimed;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::outbox::{Mail, To, enqueue};
-use crate::rows::{stored_name, stored_time, utc};
+use crate::rows::{stored_time, utc};
 use crate::schema::{memberships, reminders, spaces};
+use crate::weekly::open_scheduled_round;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use kept_core::SpaceId;
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::mail::MailKind;
 use kept_core::reminder::{Firing, ReminderKind};
 use kept_core::space::SpaceState;
-use kept_core::{SpaceId, UserId};
 use serde_json::json;
-
-/// One reminder row.
-struct Due {
-    id: String,
-    kind: ReminderKind,
-    user: Option<UserId>,
-    subject: String,
-    lead: Duration,
-    fire_at: DateTime<Utc>,
-}
 
 /// What one round of firing did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -101,26 +94,6 @@ impl Store {
     }
 }
 
-impl Due {
-    fn read(
-        id: String,
-        kind: &str,
-        user: Option<&str>,
-        subject: String,
-        lead_minutes: i32,
-        fire_at: NaiveDateTime,
-    ) -> StoreResult<Self> {
-        Ok(Due {
-            id,
-            kind: stored_name("reminder kind", kind)?,
-            user: user.map(|user| stored_name("user id", user)).transpose()?,
-            subject,
-            lead: Duration::minutes(i64::from(lead_minutes)),
-            fire_at: utc(fire_at),
-        })
-    }
-}
-
 /// Handles one due reminder: writes its event and mail if still timely, then moves it on (or
 /// removes it when nothing further is due). Returns whether it wrote anything.
 fn fire(conn: &mut DbConnection, row: &Due, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -135,6 +108,8 @@ fn fire(conn: &mut DbConnection, row: &Due, now: DateTime<Utc>) -> StoreResult<b
         ReminderKind::Talk => talk_target(conn, row, after)?,
         ReminderKind::Commitment => commitment_target(conn, row, after)?,
         ReminderKind::CheckIn | ReminderKind::WeeklySummary => person_target(conn, row, after)?,
+        ReminderKind::WeeklyOpening => opening_target(conn, row, after)?,
+        ReminderKind::WeeklyClosing => closing_target(conn, row, now)?,
     };
     match next {
         Some(next) => {
@@ -150,6 +125,12 @@ fn fire(conn: &mut DbConnection, row: &Due, now: DateTime<Utc>) -> StoreResult<b
         return Ok(false);
     };
     if !firing.is_timely(row.kind, now) {
+        return Ok(false);
+    }
+    // The first partner's opening opens the round; with none to tell them of, nothing is sent.
+    if let Some(space) = target.opens_round
+        && !open_scheduled_round(conn, space, target.actor, row.fire_at, now)?
+    {
         return Ok(false);
     }
     let event = SpaceEvent::ReminderDue {
@@ -178,36 +159,6 @@ fn fire(conn: &mut DbConnection, row: &Due, now: DateTime<Utc>) -> StoreResult<b
     Ok(true)
 }
 
-/// Who a firing goes to and what it says.
-struct Target {
-    spaces: Vec<SpaceId>,
-    actor: UserId,
-    audience: Audience,
-    recipients: Vec<UserId>,
-    template: &'static str,
-    mail_kind: MailKind,
-    data: serde_json::Value,
-}
-
-fn current_members(conn: &mut DbConnection, space: SpaceId) -> StoreResult<Vec<UserId>> {
-    Ok(memberships::table
-        .filter(memberships::space_id.eq(space))
-        .filter(memberships::left_at.is_null())
-        .select(memberships::user_id)
-        .load(conn)?)
-}
-
-fn space_is_open(conn: &mut DbConnection, space: SpaceId) -> StoreResult<bool> {
-    let state: Option<SpaceState> = spaces::table
-        .find(space)
-        .select(spaces::state)
-        .first(conn)
-        .optional()?;
-    Ok(state.is_some_and(|s| s != SpaceState::Closed))
-}
-
-type Planned = (Option<Firing>, Option<Target>);
-
 fn talk_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> StoreResult<Planned> {
     let Some(times) = TalkTimes::load(conn, &row.subject)? else {
         return Ok((None, None));
@@ -234,6 +185,7 @@ fn talk_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> Stor
                 "lead_minutes": row.lead.num_minutes(),
                 "link": format!("/spaces/{space}/talks/{}", row.subject),
             }),
+            opens_round: None,
         }),
     ))
 }
@@ -265,6 +217,7 @@ fn commitment_target(
                 "lead_minutes": row.lead.num_minutes(),
                 "link": format!("/spaces/{space}/commitments/{}", row.subject),
             }),
+            opens_round: None,
         }),
     ))
 }
@@ -317,6 +270,7 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
             template,
             mail_kind,
             data,
+            opens_round: None,
         }),
     ))
 }

@@ -4,30 +4,37 @@
 //! partner must not be able to watch the other write); submitting says only that one is ready;
 //! the second submission reveals, under the space's row lock, so two at once reveal once.
 
+pub(crate) mod agreed;
+mod follow_up;
+mod plan;
 mod view;
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{guard_writable_space, lock_space_row, require_current_member};
-use crate::rows::stored_time;
+use crate::reminders::schedule::put_weekly_closing;
+use crate::rows::{stored_time, utc};
 use crate::schema::{memberships, spaces, weekly_answers as answers, weekly_rounds as rounds};
 use crate::{DbConnection, Store};
-use chrono::{DateTime, Duration, Utc};
+use agreed::agreed_plan;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
+pub use follow_up::{AnswerRef, FollowUpInto, FollowUpView};
 use kept_core::event::{Audience, SpaceEvent};
 use kept_core::space::SpaceState;
-use kept_core::weekly::{
-    Answers, DEFAULT_OPEN_DAYS, DEFAULT_PROMPTS, Prompt, RawAnswer, RoundState, Submitted,
-};
+use kept_core::weekly::{Answers, Prompt, RawAnswer, RoundState, Submitted};
 use kept_core::{DomainError, SpaceId, UserId, WeeklyRoundId};
+pub use plan::{PlanView, ProposalView};
 use serde::Serialize;
 pub use view::{AnswerView, OwnAnswersView, RoundView, WeeklyAnswersView};
 use view::{answer_view, answers_of, facts, has_answers, load_round, partner_answers, round_view};
 
 const NO_ROUND: StoreError = StoreError::NotFound;
+/// Rounds listed at most: about four years of weeks.
+const MAX_LISTED: i64 = 200;
 
 impl Store {
-    /// Opens a round now, with the default prompts unless `prompts` are given; refused while
+    /// Opens a round now, with the agreed prompts unless `prompts` are given; refused while
     /// another is open and in a space without two partners.
     pub fn open_weekly_round(
         &self,
@@ -36,7 +43,6 @@ impl Store {
         prompts: Option<Vec<Prompt>>,
     ) -> StoreResult<RoundView> {
         let now = self.now();
-        let id = WeeklyRoundId::new_at(now);
         self.write(|conn| {
             guard_writable_space(conn, opener, space)?;
             // The guard holds the space's row lock already; its state only needs reading.
@@ -51,48 +57,20 @@ impl Store {
                 }
                 .into());
             }
-            // A round whose time ran out is closed now, not left for the scheduler's next tick.
-            let due: Vec<WeeklyRoundId> = rounds::table
-                .filter(rounds::space_id.eq(space))
-                .filter(rounds::state.eq(RoundState::Open))
-                .filter(rounds::closes_at.le(stored_time(now)))
-                .select(rounds::id)
-                .load(conn)?;
-            for round in due {
-                close_round(conn, space, round, now)?;
-            }
-            let open = rounds::table
-                .filter(rounds::space_id.eq(space))
-                .filter(rounds::state.eq(RoundState::Open))
-                .count()
-                .get_result::<i64>(conn)?;
-            if open > 0 {
+            close_overdue(conn, space, now)?;
+            if open_round(conn, space)?.is_some() {
                 return Err(DomainError::Conflict {
                     code: "round_open",
                     message: "a round is already open; answer it first",
                 }
                 .into());
             }
+            let plan = agreed_plan(conn, space)?;
             let prompts: Vec<String> = match prompts {
-                Some(agreed) => agreed.into_iter().map(Prompt::into_string).collect(),
-                None => DEFAULT_PROMPTS.iter().map(|p| (*p).to_owned()).collect(),
+                Some(chosen) => chosen.into_iter().map(Prompt::into_string).collect(),
+                None => plan.prompts.clone(),
             };
-            let closes_at = now + Duration::days(DEFAULT_OPEN_DAYS);
-            diesel::insert_into(rounds::table)
-                .values((
-                    rounds::id.eq(id),
-                    rounds::space_id.eq(space),
-                    rounds::prompts.eq(json(&prompts)?),
-                    rounds::state.eq(RoundState::Open),
-                    rounds::opened_at.eq(stored_time(now)),
-                    rounds::closes_at.eq(stored_time(closes_at)),
-                ))
-                .execute(conn)?;
-            let event = SpaceEvent::WeeklyOpened {
-                round_id: id,
-                closes_at,
-            };
-            append_event(conn, space, opener, Audience::Members, &event, now)?;
+            let id = insert_round(conn, opener, space, &prompts, plan.open_for(), false, now)?;
             round_view(conn, opener, space, id)
         })
     }
@@ -109,6 +87,22 @@ impl Store {
                 .optional()?
                 .ok_or(NO_ROUND)?;
             round_view(conn, viewer, space, latest)
+        })
+    }
+
+    /// Every round of the space, newest first, each as `viewer` may see it.
+    pub fn weekly_rounds(&self, viewer: UserId, space: SpaceId) -> StoreResult<Vec<RoundView>> {
+        self.read(|conn| {
+            require_current_member(conn, viewer, space)?;
+            let ids: Vec<WeeklyRoundId> = rounds::table
+                .filter(rounds::space_id.eq(space))
+                .order((rounds::opened_at.desc(), rounds::id.desc()))
+                .limit(MAX_LISTED)
+                .select(rounds::id)
+                .load(conn)?;
+            ids.into_iter()
+                .map(|round| round_view(conn, viewer, space, round))
+                .collect()
         })
     }
 
@@ -183,9 +177,11 @@ impl Store {
             diesel::update(answers::table.find((round, author)))
                 .set(answers::submitted_at.eq(stored_time(now)))
                 .execute(conn)?;
-            let ready = SpaceEvent::WeeklyReady { round_id: round };
-            append_event(conn, space, author, Audience::Members, &ready, now)?;
-            if outcome == Submitted::Revealed {
+            // The second submission is the reveal itself: one event, not "ready" as well.
+            if outcome == Submitted::Waiting {
+                let ready = SpaceEvent::WeeklyReady { round_id: round };
+                append_event(conn, space, author, Audience::Members, &ready, now)?;
+            } else {
                 diesel::update(rounds::table.find(round))
                     .filter(rounds::state.eq(RoundState::Open))
                     .set((
@@ -280,6 +276,103 @@ impl Store {
         }
         Ok(closed)
     }
+}
+
+/// A round whose time ran out is closed now, not left for the scheduler's next tick.
+fn close_overdue(conn: &mut DbConnection, space: SpaceId, now: DateTime<Utc>) -> StoreResult<()> {
+    let due: Vec<WeeklyRoundId> = rounds::table
+        .filter(rounds::space_id.eq(space))
+        .filter(rounds::state.eq(RoundState::Open))
+        .filter(rounds::closes_at.le(stored_time(now)))
+        .select(rounds::id)
+        .load(conn)?;
+    for round in due {
+        close_round(conn, space, round, now)?;
+    }
+    Ok(())
+}
+
+fn open_round(conn: &mut DbConnection, space: SpaceId) -> StoreResult<Option<WeeklyRoundId>> {
+    Ok(rounds::table
+        .filter(rounds::space_id.eq(space))
+        .filter(rounds::state.eq(RoundState::Open))
+        .select(rounds::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes a new open round, its event and the nudge before it closes.
+fn insert_round(
+    conn: &mut DbConnection,
+    opener: UserId,
+    space: SpaceId,
+    prompts: &[String],
+    open_for: Duration,
+    scheduled: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<WeeklyRoundId> {
+    let id = WeeklyRoundId::new_at(now);
+    let closes_at = now + open_for;
+    diesel::insert_into(rounds::table)
+        .values((
+            rounds::id.eq(id),
+            rounds::space_id.eq(space),
+            rounds::prompts.eq(json(&prompts)?),
+            rounds::state.eq(RoundState::Open),
+            rounds::opened_at.eq(stored_time(now)),
+            rounds::closes_at.eq(stored_time(closes_at)),
+        ))
+        .execute(conn)?;
+    let event = SpaceEvent::WeeklyOpened {
+        round_id: id,
+        closes_at,
+        scheduled,
+    };
+    append_event(conn, space, opener, Audience::Members, &event, now)?;
+    put_weekly_closing(conn, space, id, closes_at, open_for, now)?;
+    Ok(id)
+}
+
+/// How long before a partner's scheduled opening the other partner's can come (the widest gap
+/// between two zones' clocks is 26 hours), with an hour to spare: a round opened this recently
+/// is this week's round.
+const SAME_WEEK: Duration = Duration::hours(27);
+
+/// The agreed plan's opening, told to one partner at `told_at`: opens this week's round unless
+/// it is open already (the other partner's opening came first, or one was opened by hand) or
+/// was held just now. Returns whether a round is open to tell them about.
+pub(crate) fn open_scheduled_round(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    partner: UserId,
+    told_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if lock_space_row(conn, space)? != SpaceState::Paired {
+        return Ok(false);
+    }
+    close_overdue(conn, space, now)?;
+    if open_round(conn, space)?.is_some() {
+        return Ok(true);
+    }
+    let latest: Option<NaiveDateTime> = rounds::table
+        .filter(rounds::space_id.eq(space))
+        .select(diesel::dsl::max(rounds::opened_at))
+        .first(conn)?;
+    if latest.is_some_and(|opened| utc(opened) >= told_at - SAME_WEEK) {
+        return Ok(false);
+    }
+    let plan = agreed_plan(conn, space)?;
+    insert_round(
+        conn,
+        partner,
+        space,
+        &plan.prompts,
+        plan.open_for(),
+        true,
+        now,
+    )?;
+    Ok(true)
 }
 
 /// Closes `round` unrevealed if it is still open and due (another instance may have been first).

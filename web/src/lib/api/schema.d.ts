@@ -960,7 +960,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every round of the space, newest first */
+        get: operations["listWeeklyRounds"];
         put?: never;
         /** Open a weekly check-in round now */
         post: operations["openWeeklyRound"];
@@ -981,6 +982,58 @@ export interface paths {
         get: operations["getCurrentWeeklyRound"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** When rounds open, for how long, and what they ask */
+        get: operations["getWeeklyPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/plan/proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose a plan; the partner accepts or declines it */
+        post: operations["proposeWeeklyPlan"];
+        /** Decline the partner's proposal, or withdraw mine */
+        delete: operations["dropWeeklyPlanProposal"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/plan/proposal/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the partner's proposal: rounds follow it */
+        post: operations["acceptWeeklyPlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1015,6 +1068,23 @@ export interface paths {
         /** Save my answers (replacing what I saved before) */
         put: operations["saveWeeklyAnswers"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spaces/{space_id}/weekly/{round_id}/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn an answer of a revealed round into an agenda item or a request */
+        post: operations["followUpWeeklyAnswer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1401,6 +1471,16 @@ export interface components {
             /** @default true */
             talk_reminders: boolean;
             /**
+             * @description The weekly check-in opening, and one nudge before it closes if one has not answered.
+             * @default true
+             */
+            weekly_check_in: boolean;
+            /**
+             * @description "Your partner has answered" (never what they wrote).
+             * @default true
+             */
+            weekly_partner_ready: boolean;
+            /**
              * @description Off unless asked for.
              * @default false
              */
@@ -1662,7 +1742,7 @@ export interface components {
          * @description What a reminder is about; stored by name.
          * @enum {string}
          */
-        ReminderKind: "talk" | "commitment" | "check_in" | "weekly_summary";
+        ReminderKind: "talk" | "commitment" | "check_in" | "weekly_summary" | "weekly_opening" | "weekly_closing";
         Request: {
             /** Format: date-time */
             acknowledged_at?: string | null;
@@ -1999,6 +2079,8 @@ export interface components {
                 /** Format: date-time */
                 closes_at: string;
                 round_id: components["schemas"]["WeeklyRoundId"];
+                /** @description Opened by the agreed plan rather than by a partner: the event names no one. */
+                scheduled?: boolean;
             };
         } | {
             /** @enum {string} */
@@ -2031,6 +2113,25 @@ export interface components {
             payload: {
                 round_id: components["schemas"]["WeeklyRoundId"];
             };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.plan_proposed";
+            /** @description The actor proposed when weekly rounds open, for how long and what they ask. */
+            payload: {
+                plan: components["schemas"]["WeeklyPlan"];
+            };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.plan_agreed";
+            /** @description The actor accepted the partner's proposal: rounds follow it from now on. */
+            payload: {
+                plan: components["schemas"]["WeeklyPlan"];
+            };
+        } | {
+            /** @enum {string} */
+            kind: "weekly.plan_dropped";
+            /** @description The actor withdrew or declined the pending proposal; the agreed plan holds. */
+            payload: Record<string, never>;
         } | {
             /** @enum {string} */
             kind: "space.closed";
@@ -2219,6 +2320,31 @@ export interface components {
          * @description A UUIDv7.
          */
         UserId: string;
+        Vec: {
+            /**
+             * Format: date-time
+             * @description When it stops taking answers.
+             */
+            closes_at: string;
+            /**
+             * Format: date-time
+             * @description When it was revealed or closed.
+             */
+            ended_at?: string | null;
+            id: components["schemas"]["WeeklyRoundId"];
+            mine: components["schemas"]["WeeklyAnswers"];
+            /** Format: date-time */
+            opened_at: string;
+            partner?: null | components["schemas"]["WeeklyAnswers"];
+            /** @description That the partner submitted; never what. */
+            partner_ready: boolean;
+            prompts: string[];
+            /** @description Whether I showed my answers after the round closed unrevealed. */
+            shared: boolean;
+            space_id: components["schemas"]["SpaceId"];
+            state: components["schemas"]["RoundState"];
+            submitted: boolean;
+        }[];
         /** @description One answer as a reader sees it. */
         WeeklyAnswer: {
             /** @description Only ever shown to its author. */
@@ -2256,6 +2382,76 @@ export interface components {
              */
             rating?: number | null;
         };
+        /** @description What the answer became. */
+        WeeklyFollowUp: {
+            request?: null | components["schemas"]["Request"];
+            talk?: null | components["schemas"]["Talk"];
+        };
+        WeeklyFollowUpInput: {
+            /** @description Whose answer: mine or my partner's. */
+            author: string;
+            into: components["schemas"]["WeeklyFollowUpKind"];
+            /**
+             * Format: int64
+             * @description The prompt's place in the round's list, from 0.
+             */
+            prompt: number;
+            /** @description For an agenda item: the talk; the next coming talk when left out. */
+            talk_id?: string | null;
+        };
+        /** @enum {string} */
+        WeeklyFollowUpKind: "agenda" | "request";
+        /** @description When rounds open, for how long, and what they ask. */
+        WeeklyPlan: {
+            /** @description The local time it opens, in each partner's own time zone. */
+            at: components["schemas"]["LocalTime"];
+            /**
+             * Format: int64
+             * @description Days a round stays open, 1 to 6.
+             */
+            open_days: number;
+            /** @description What each round asks, 1 to 8 prompts. */
+            prompts: string[];
+            /** @description The day the round opens, in each partner's own time zone. */
+            weekday: components["schemas"]["DayName"];
+        };
+        WeeklyPlanInput: {
+            /** @description The local time they open. */
+            at: components["schemas"]["LocalTime"];
+            /**
+             * Format: int64
+             * @description Days a round stays open.
+             */
+            open_days: number;
+            /** @description What each round asks. */
+            prompts: components["schemas"]["Text200"][];
+            /** @description The day rounds open, in each partner's own time zone. */
+            weekday: components["schemas"]["DayName"];
+        };
+        /** @description A proposal waiting for the other partner. */
+        WeeklyPlanProposal: {
+            plan: components["schemas"]["WeeklyPlan"];
+            /** Format: date-time */
+            proposed_at: string;
+            proposed_by: components["schemas"]["UserId"];
+        };
+        /** @description The plan rounds follow, what is proposed instead, and when the reader is next asked. */
+        WeeklyPlanState: {
+            /** @description The plan agreed on, or the defaults (Sunday 18:00, three days, four prompts). */
+            agreed: components["schemas"]["WeeklyPlan"];
+            /**
+             * Format: date-time
+             * @description When it was agreed; none while the defaults hold.
+             */
+            agreed_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the reader is next told a round opened (their own local day and time); none
+             *     unless both partners are in the space.
+             */
+            next_opening?: string | null;
+            proposal?: null | components["schemas"]["WeeklyPlanProposal"];
+        };
         /**
          * @description A round as one partner sees it: the prompts, their own answers, whether the partner is ready,
          *     and the partner's shared answers once they may be seen (after the reveal, or when shared
@@ -2292,7 +2488,7 @@ export interface components {
          */
         WeeklyRoundId: string;
         WeeklyRoundOpening: {
-            /** @description The prompts the partners agreed on (1 to 8); Kept's four when left out. */
+            /** @description This round's prompts (1 to 8); the agreed plan's when left out. */
             prompts?: components["schemas"]["Text200"][] | null;
         };
     };
@@ -7277,6 +7473,58 @@ export interface operations {
             };
         };
     };
+    listWeeklyRounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each round as the caller may see it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vec"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     openWeeklyRound: {
         parameters: {
             query?: never;
@@ -7293,7 +7541,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The round, open for three days. */
+            /** @description The round, open for the agreed number of days. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7430,6 +7678,290 @@ export interface operations {
             };
         };
     };
+    getWeeklyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreed plan (or the defaults), a pending proposal, and when I am next asked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyPlanState"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposeWeeklyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeeklyPlanInput"];
+            };
+        };
+        responses: {
+            /** @description The plan, with my proposal pending. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyPlanState"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_paired`: no partner yet. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing, of the wrong type or invalid; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dropWeeklyPlanProposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan, nothing pending. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyPlanState"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `no_proposal`: nothing is pending. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptWeeklyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan now agreed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyPlanState"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `own_proposal`: the partner accepts what I proposed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `no_proposal`: nothing is pending. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getWeeklyRound: {
         parameters: {
             query?: never;
@@ -7539,6 +8071,109 @@ export interface operations {
                 };
             };
             /** @description `already_submitted`, or `round_closed`. Or: `space_closed`: the space is closed and read-only. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing, of the wrong type or invalid; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; see `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followUpWeeklyAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The space id (a UUIDv7). */
+                space_id: string;
+                /** @description The round id (a UUIDv7). */
+                round_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeeklyFollowUpInput"];
+            };
+        };
+        responses: {
+            /** @description The talk whose agenda took it, or the new request. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyFollowUp"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (or session signed out). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `round_not_revealed`; `no_next_talk`: no talk to put it on; `agenda_full`. Or: `space_closed`: the space is closed and read-only. */
             409: {
                 headers: {
                     [name: string]: unknown;
