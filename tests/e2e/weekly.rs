@@ -132,6 +132,12 @@ async fn answers_stay_private_until_both_submit(flavor: Flavor) {
         !after.contains("ADA-PRIVATE"),
         "a private answer is never shown"
     );
+    // The space's export keeps the revealed round as Ben may see it.
+    let export = app
+        .get(&format!("/api/v1/spaces/{space}/export"), &ben.access)
+        .await;
+    let exported = expect_json(export, StatusCode::OK).await["weekly"].to_string();
+    assert!(exported.contains("ADA-SHARED") && !exported.contains("ADA-PRIVATE"));
     let adas_view = expect_json(app.weekly_round(&ada.access, &round).await, StatusCode::OK).await;
     assert!(
         adas_view["mine"].to_string().contains("ADA-PRIVATE"),

@@ -296,14 +296,14 @@ async fn rounds_follow_the_plan_in_both_zones(flavor: Flavor) {
 
     // Ben answers first; Ada asked not to be told. Then Ada answers: the reveal mail to Ben
     // says only that both answered.
-    let bens = json!({"answers": [{"prompt": 1, "text": "BEN-NEED evenings without phones"}]});
+    let bens = json!({"answers": [{"prompt": 1, "text": "BEN-NEED evenings without phones"}], "rating": 6});
     expect_json(
         app.save_weekly(&ben.access, &round, bens).await,
         StatusCode::OK,
     )
     .await;
     expect_json(app.submit_weekly(&ben.access, &round).await, StatusCode::OK).await;
-    let adas = json!({"answers": [{"prompt": 1, "text": "ADA-NEED a slower Sunday morning"}]});
+    let adas = json!({"answers": [{"prompt": 1, "text": "ADA-NEED a slower Sunday morning"}], "rating": 8});
     expect_json(
         app.save_weekly(&ada.access, &round, adas).await,
         StatusCode::OK,
@@ -319,6 +319,28 @@ async fn rounds_follow_the_plan_in_both_zones(flavor: Flavor) {
         0,
         "Ada turned it off"
     );
+    // The stats: rounds held and revealed per week, and both ratings of a revealed round.
+    let stats = app
+        .get(
+            &format!("/api/v1/spaces/{space}/stats?weeks=4"),
+            &ada.access,
+        )
+        .await;
+    let stats = expect_json(stats, StatusCode::OK).await;
+    let weeks = stats["weekly_check_ins"].as_array().unwrap();
+    let figures: Vec<(i64, i64)> = weeks
+        .iter()
+        .map(|w| (w["held"].as_i64().unwrap(), w["revealed"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(figures, [(1, 0), (0, 0), (0, 0), (1, 1)], "{stats}");
+    let mut ratings: Vec<i64> = weeks[3]["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_i64().unwrap())
+        .collect();
+    ratings.sort();
+    assert_eq!(ratings, [6, 8]);
 
     // 23:30:30 UTC, 19:30 in New York: this week's round was held already; nothing new opens,
     // and Ben is not told of a round that is over.

@@ -11,6 +11,8 @@
 //! - Requests: created per week by their author; acknowledged ones with the median time to
 //!   acknowledge, in hours; open ones now.
 //! - Trust: the author's shared ratings per week, and their average.
+//! - Weekly check-ins: rounds opened per week and of those the ones revealed; the two ratings of
+//!   the week's last revealed round, only when both partners rated it (both then see both).
 
 use crate::commitment::OccurrenceState;
 use crate::ids::UserId;
@@ -59,6 +61,29 @@ pub struct StatsInput {
     pub requests: Vec<RequestFact>,
     /// Shared ratings only.
     pub ratings: Vec<RatingFact>,
+    pub weekly_rounds: Vec<WeeklyRoundFact>,
+}
+
+/// A weekly check-in round: when it opened, and once revealed, each partner's rating (in the
+/// order of `StatsInput::partners`; only ratings both may see, so none before the reveal).
+#[derive(Debug, Clone)]
+pub struct WeeklyRoundFact {
+    pub opened_at: DateTime<Utc>,
+    pub revealed: bool,
+    pub ratings: Vec<Option<u8>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeeklyCheckInWeek {
+    pub week: String,
+    /// Rounds opened this week.
+    pub held: u32,
+    /// Of those, the ones both partners answered.
+    pub revealed: u32,
+    /// Each partner's rating of the week's last revealed round, in the order of `partners`;
+    /// none unless both rated it.
+    pub ratings: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -121,6 +146,7 @@ pub struct Stats {
     pub weeks: Vec<String>,
     pub partners: Vec<PartnerStats>,
     pub talks: Vec<TalkWeek>,
+    pub weekly_check_ins: Vec<WeeklyCheckInWeek>,
 }
 
 fn label(week: IsoWeek) -> String {
@@ -256,10 +282,33 @@ pub fn compute(input: &StatsInput) -> Stats {
             }
         }
     }
+    let mut weekly_check_ins: Vec<WeeklyCheckInWeek> = labels
+        .iter()
+        .map(|week| WeeklyCheckInWeek {
+            week: week.clone(),
+            ..WeeklyCheckInWeek::default()
+        })
+        .collect();
+    let mut rounds: Vec<&WeeklyRoundFact> = input.weekly_rounds.iter().collect();
+    rounds.sort_by_key(|r| r.opened_at);
+    for round in rounds {
+        if let Some(i) = index_of(week_of(round.opened_at)) {
+            let week = &mut weekly_check_ins[i];
+            week.held += 1;
+            if round.revealed {
+                week.revealed += 1;
+                let both: Option<Vec<u8>> = round.ratings.iter().copied().collect();
+                if let Some(both) = both.filter(|r| r.len() == 2) {
+                    week.ratings = Some(both);
+                }
+            }
+        }
+    }
     Stats {
         weeks: labels,
         partners,
         talks,
+        weekly_check_ins,
     }
 }
 

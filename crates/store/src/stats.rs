@@ -5,22 +5,24 @@ use crate::membership::require_current_member;
 use crate::rows::{stored_time, stored_zone, utc};
 use crate::schema::{
     commitment_occurrences as occ, commitments, requests, talk_occurrences, talks, trust_ratings,
-    users,
+    users, weekly_answers, weekly_rounds,
 };
 use crate::spaces::load_space;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
-use kept_core::TalkId;
 use kept_core::commitment::OccurrenceState;
 use kept_core::request::RequestState;
 use kept_core::schedule::local_instant;
 use kept_core::stats::{
-    OccurrenceFact, RatingFact, RequestFact, Stats, StatsInput, TalkStartFact, compute,
+    OccurrenceFact, RatingFact, RequestFact, Stats, StatsInput, TalkStartFact, WeeklyRoundFact,
+    compute,
 };
 use kept_core::talk::TalkState;
 use kept_core::talk::{Cadence, Outcome, starts};
+use kept_core::weekly::RoundState;
 use kept_core::{SpaceId, UserId};
+use kept_core::{TalkId, WeeklyRoundId};
 
 impl Store {
     /// The last `weeks` ISO weeks (in the viewer's time zone) of the space, computed now.
@@ -155,6 +157,8 @@ pub(crate) fn gather(
         })
         .collect::<StoreResult<Vec<_>>>()?;
 
+    let weekly_rounds = weekly_round_facts(conn, space, &partners, window_start)?;
+
     Ok(compute(&StatsInput {
         partners,
         zone,
@@ -164,5 +168,54 @@ pub(crate) fn gather(
         talk_starts,
         requests,
         ratings,
+        weekly_rounds,
     }))
+}
+
+/// The space's weekly rounds opened since `since`, with both partners' ratings of the revealed
+/// ones (an unrevealed round's ratings are its authors' alone and are not read).
+fn weekly_round_facts(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    partners: &[UserId],
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<WeeklyRoundFact>> {
+    let rounds = weekly_rounds::table
+        .filter(weekly_rounds::space_id.eq(space))
+        .filter(weekly_rounds::opened_at.ge(stored_time(since)))
+        .select((
+            weekly_rounds::id,
+            weekly_rounds::opened_at,
+            weekly_rounds::state,
+        ))
+        .load::<(WeeklyRoundId, NaiveDateTime, RoundState)>(conn)?;
+    rounds
+        .into_iter()
+        .map(|(round, opened_at, state)| {
+            let revealed = state == RoundState::Revealed;
+            let ratings = if revealed {
+                let given: Vec<(UserId, Option<i64>)> = weekly_answers::table
+                    .filter(weekly_answers::round_id.eq(round))
+                    .select((weekly_answers::author_id, weekly_answers::rating))
+                    .load(conn)?;
+                partners
+                    .iter()
+                    .map(|partner| {
+                        given
+                            .iter()
+                            .find(|(author, _)| author == partner)
+                            .and_then(|(_, rating)| *rating)
+                            .and_then(|r| u8::try_from(r).ok())
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(WeeklyRoundFact {
+                opened_at: utc(opened_at),
+                revealed,
+                ratings,
+            })
+        })
+        .collect()
 }

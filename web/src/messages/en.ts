@@ -517,6 +517,10 @@ const en = {
   'progress.held': 'held',
   'progress.requests': 'Needs answered, per week',
   'progress.trust': 'Shared trust, weekly average',
+  'progress.weekly': 'Weekly check-ins held, and answered by both',
+  'progress.weekly_held': 'held',
+  'progress.weekly_revealed': 'answered by both',
+  'progress.weekly_ratings': 'How the week felt (when both of you rated it)',
   'progress.week': 'Week',
 
   'settings.title': 'Settings',

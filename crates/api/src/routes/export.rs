@@ -18,6 +18,7 @@ use kept_store::requests::RequestView;
 use kept_store::spaces::SpaceView;
 use kept_store::talks::TalkDetail;
 use kept_store::together::{ActivityView, TrustView};
+use kept_store::weekly::{PlanView, RoundView};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -46,6 +47,10 @@ struct SpaceExport {
     notes: Vec<NoteView>,
     trust: Vec<TrustView>,
     activities: Vec<ActivityView>,
+    /// Every weekly check-in round, each as the caller may see it: their own answers, and the
+    /// partner's only once revealed or shared.
+    weekly: Vec<RoundView>,
+    weekly_plan: PlanView,
     events: Vec<EventView>,
 }
 
@@ -102,6 +107,8 @@ async fn export(
             notes: store.notes(viewer, space, None)?,
             trust: store.trust_ratings(viewer, space)?,
             activities: store.activities(viewer, space)?,
+            weekly: store.weekly_rounds(viewer, space)?,
+            weekly_plan: store.weekly_plan(viewer, space)?,
             events,
         })
     })

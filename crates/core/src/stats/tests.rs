@@ -9,6 +9,14 @@ fn at(d: u32, h: u32) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+fn round(opened_at: DateTime<Utc>, revealed: bool, ratings: [Option<u8>; 2]) -> WeeklyRoundFact {
+    WeeklyRoundFact {
+        opened_at,
+        revealed,
+        ratings: ratings.to_vec(),
+    }
+}
+
 #[test]
 fn a_fixture_computed_by_hand() {
     let (ada, ben) = (UserId::new_at(at(1, 0)), UserId::new_at(at(1, 1)));
@@ -80,8 +88,34 @@ fn a_fixture_computed_by_hand() {
                 score: 7,
             },
         ],
+        weekly_rounds: vec![
+            // Before the window: not counted.
+            round(at(1, 18), true, [Some(5), Some(5)]),
+            round(at(8, 18), true, [Some(6), Some(8)]),
+            // Revealed, but only one rated: no trend point.
+            round(at(9, 10), true, [Some(9), None]),
+            // Not revealed: its ratings are nobody's to count.
+            round(at(10, 18), false, [None, None]),
+        ],
     };
     let stats = compute(&input);
+    assert_eq!(
+        stats.weekly_check_ins,
+        [
+            WeeklyCheckInWeek {
+                week: "2026-W10".into(),
+                held: 1,
+                revealed: 1,
+                ratings: Some(vec![6, 8])
+            },
+            WeeklyCheckInWeek {
+                week: "2026-W11".into(),
+                held: 2,
+                revealed: 1,
+                ratings: None
+            }
+        ]
+    );
     assert_eq!(stats.weeks, ["2026-W10", "2026-W11"]);
     let ada_stats = &stats.partners[0];
     assert_eq!(

@@ -2152,6 +2152,12 @@ export interface components {
             space: components["schemas"]["Space"];
             talks: components["schemas"]["TalkDetail"][];
             trust: components["schemas"]["TrustRating"][];
+            /**
+             * @description Every weekly check-in round, each as the caller may see it: their own answers, and the
+             *     partner's only once revealed or shared.
+             */
+            weekly: components["schemas"]["WeeklyRound"][];
+            weekly_plan: components["schemas"]["WeeklyPlanState"];
         };
         /**
          * Format: uuid
@@ -2168,6 +2174,7 @@ export interface components {
         Stats: {
             partners: components["schemas"]["PartnerStats"][];
             talks: components["schemas"]["TalkWeek"][];
+            weekly_check_ins: components["schemas"]["WeeklyCheckInWeek"][];
             weeks: string[];
         };
         Talk: {
@@ -2381,6 +2388,24 @@ export interface components {
              * @description How the week felt, 1 to 10.
              */
             rating?: number | null;
+        };
+        WeeklyCheckInWeek: {
+            /**
+             * Format: int32
+             * @description Rounds opened this week.
+             */
+            held: number;
+            /**
+             * @description Each partner's rating of the week's last revealed round, in the order of `partners`;
+             *     none unless both rated it.
+             */
+            ratings?: number[] | null;
+            /**
+             * Format: int32
+             * @description Of those, the ones both partners answered.
+             */
+            revealed: number;
+            week: string;
         };
         /** @description What the answer became. */
         WeeklyFollowUp: {
