@@ -226,6 +226,10 @@ async fn missed_notices_and_the_weekly_summary(flavor: Flavor) {
             .iter()
             .all(|m| !(m.to == "ben@example.org" && m.subject.contains("Your week in Kept")))
     );
+    // With no plan agreed, the weekly check-in opened by itself on Sunday at 18:00, their local
+    // time: Ben was told once.
+    sink.expect("ben@example.org", "Your weekly check-in is open")
+        .await;
 }
 
 /// A reminder whose subject cannot be read (a commitment's schedule edited by hand into

@@ -113,7 +113,8 @@ async fn agree_on_a_plan(app: &TestApp, sink: &SmtpSink, ada: &Person, ben: &Per
         proposed["agreed"]["at"], "18:00:00",
         "nothing changes until accepted"
     );
-    let own = app.accept_weekly_plan(&ada.access, space).await;
+    let seen = proposed["proposal"]["proposed_at"].clone();
+    let own = app.accept_weekly_plan(&ada.access, space, &seen).await;
     expect_problem(own, StatusCode::FORBIDDEN, "own_proposal").await;
     let declined = expect_json(
         app.drop_weekly_plan(&ben.access, space).await,
@@ -121,21 +122,34 @@ async fn agree_on_a_plan(app: &TestApp, sink: &SmtpSink, ada: &Person, ben: &Per
     )
     .await;
     assert_eq!(declined["proposal"], Value::Null);
-    let nothing = app.accept_weekly_plan(&ben.access, space).await;
+    let nothing = app.accept_weekly_plan(&ben.access, space, &seen).await;
     expect_problem(nothing, StatusCode::CONFLICT, "no_proposal").await;
 
+    // A proposal replaced after Ben read it is not accepted unseen.
+    let first = expect_json(
+        app.propose_weekly_plan(&ada.access, space, plan.clone())
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(Duration::seconds(1));
     expect_json(
         app.propose_weekly_plan(&ada.access, space, plan).await,
         StatusCode::CREATED,
     )
     .await;
-    sink.expect(
-        "ben@example.org",
-        "Ada proposed a plan for your weekly check-in",
-    )
-    .await;
+    let stale = first["proposal"]["proposed_at"].clone();
+    let changed = app.accept_weekly_plan(&ben.access, space, &stale).await;
+    expect_problem(changed, StatusCode::CONFLICT, "proposal_changed").await;
+    let _ = sink
+        .wait_for(2, Wait::from_secs(10), |m| {
+            m.to == "ben@example.org" && m.subject.contains("proposed a plan")
+        })
+        .await;
+    let current = expect_json(app.weekly_plan(&ben.access, space).await, StatusCode::OK).await;
+    let seen = current["proposal"]["proposed_at"].clone();
     let agreed = expect_json(
-        app.accept_weekly_plan(&ben.access, space).await,
+        app.accept_weekly_plan(&ben.access, space, &seen).await,
         StatusCode::OK,
     )
     .await;
@@ -182,7 +196,7 @@ async fn rounds_follow_the_plan_in_both_zones(flavor: Flavor) {
     )
     .await;
     assert_eq!(first["opened_at"], "2026-03-08T18:30:30Z");
-    assert_eq!(first["closes_at"], "2026-03-10T18:30:30Z");
+    assert_eq!(first["closes_at"], "2026-03-10T23:30:00Z");
     assert_eq!(
         first["prompts"],
         json!(["One thing I loved", "One thing I need"])
@@ -223,11 +237,12 @@ async fn rounds_follow_the_plan_in_both_zones(flavor: Flavor) {
     sink.expect(b, opened).await;
     assert_eq!(rounds(&app, &ben, &space).await.len(), 1);
 
-    // Monday 9 March, a day before the close: one nudge, to Ben only.
+    // Monday 9 March, 23:30:31 UTC: the round takes answers two days from Ben's opening (to
+    // Tuesday 23:30 UTC), and a day before that comes one nudge, to Ben only.
     let closing = "Your weekly check-in closes soon";
     at(
         &app,
-        Duration::days(7) + hm(10, 30, 31),
+        Duration::days(7) + hm(15, 30, 31),
         &mut [&mut ada, &mut ben],
     )
     .await;
@@ -243,10 +258,10 @@ async fn rounds_follow_the_plan_in_both_zones(flavor: Flavor) {
         0,
         "never to the one who answered"
     );
-    // Tuesday 10 March: it closes unrevealed.
+    // Tuesday 10 March, 23:31 UTC: it closes unrevealed.
     at(
         &app,
-        Duration::days(8) + hm(10, 31, 0),
+        Duration::days(8) + hm(15, 31, 0),
         &mut [&mut ada, &mut ben],
     )
     .await;
@@ -303,7 +318,10 @@ async fn rounds_follow_the_plan_in_both_zones(flavor: Flavor) {
     )
     .await;
     expect_json(app.submit_weekly(&ben.access, &round).await, StatusCode::OK).await;
-    let adas = json!({"answers": [{"prompt": 1, "text": "ADA-NEED a slower Sunday morning"}], "rating": 8});
+    let adas = json!({"answers": [
+        {"prompt": 0, "text": "ADA-SECRET kept to myself", "private": true},
+        {"prompt": 1, "text": "ADA-NEED a slower Sunday morning"}
+    ], "rating": 8});
     expect_json(
         app.save_weekly(&ada.access, &round, adas).await,
         StatusCode::OK,
@@ -427,6 +445,20 @@ async fn answers_become_actions(
         request["request"]["text"],
         "ADA-NEED a slower Sunday morning"
     );
+
+    // A private answer stays its author's: not even its author turns it into an action, and
+    // the partner cannot reach it at all.
+    let secret = json!({"author": ada.id, "prompt": 0, "into": "request"});
+    let kept = app.follow_up_weekly(&ada.access, round, secret).await;
+    expect_problem(kept, StatusCode::CONFLICT, "answer_private").await;
+    let hers = json!({"author": ada.id, "prompt": 0, "into": "agenda"});
+    let hidden = app.follow_up_weekly(&ben.access, round, hers).await;
+    expect_problem(hidden, StatusCode::NOT_FOUND, "not_found").await;
+    // Someone who was never in the space has no answers here.
+    let cleo = app.register("cleo@example.org", "Cleo").await;
+    let stranger = json!({"author": cleo.id, "prompt": 1, "into": "agenda"});
+    let nobody = app.follow_up_weekly(&ada.access, round, stranger).await;
+    expect_problem(nobody, StatusCode::NOT_FOUND, "not_found").await;
 
     // No answer to that prompt, a round that never revealed, bad input.
     let unanswered = json!({"author": ben.id, "prompt": 0, "into": "agenda"});

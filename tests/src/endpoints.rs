@@ -201,9 +201,12 @@ impl TestApp {
             .await
     }
 
-    pub async fn accept_weekly_plan(&self, access: &str, space: &str) -> Response {
+    /// Accepts the pending proposal, naming the one read by its `proposed_at`.
+    pub async fn accept_weekly_plan(&self, access: &str, space: &str, seen: &Value) -> Response {
         let path = format!("/api/v1/spaces/{space}/weekly/plan/proposal/accept");
-        self.call(Method::POST, &path, Some(access), None).await
+        let body = json!({ "proposed_at": seen });
+        self.call(Method::POST, &path, Some(access), Some(body))
+            .await
     }
 
     /// Declines or withdraws the pending proposal.

@@ -51,7 +51,9 @@ test('both answer privately and see the answers together', async ({ browser }) =
   // From answers to action.
   await ben.page.getByRole('button', { name: 'Add Ann’s answer to “Something I appreciated this week” to the next talk’s agenda' }).click();
   await expect(ben.page.getByRole('alert')).toContainText('No talk is coming up');
-  await ann.page.getByRole('button', { name: 'Ask Ben for my answer to “Something that was hard” as a request' }).click();
+  // Her private answer stays private: it offers no action at all.
+  await expect(ann.page.getByRole('button', { name: 'Ask Ben for my answer to “Something that was hard” as a request' })).toHaveCount(0);
+  await ann.page.getByRole('button', { name: 'Ask Ben for my answer to “Something I appreciated this week” as a request' }).click();
   await expect(ann.page.getByText('Your request was sent.')).toBeVisible();
 
   // Another day and time, agreed by both.

@@ -20,6 +20,15 @@ pub fn spawn(
     mut going_away: watch::Receiver<bool>,
 ) {
     tokio::spawn(async move {
+        // Spaces paired before the weekly check-in existed get their openings now.
+        let starting = store.clone();
+        match tokio::task::spawn_blocking(move || starting.schedule_missing_weekly_openings()).await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(filled)) => tracing::info!(filled, "weekly check-in openings scheduled"),
+            Ok(Err(error)) => tracing::warn!(%error, "weekly openings could not be scheduled"),
+            Err(error) => tracing::error!(%error, "scheduling weekly openings panicked"),
+        }
         let mut ticks = tokio::time::interval(tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

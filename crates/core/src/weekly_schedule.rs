@@ -64,6 +64,21 @@ impl WeeklySchedule {
             .unwrap_or_else(|| told(3))
     }
 
+    /// The opening whose partner `partner` was told at `told` (one of [`Self::next_told`]'s
+    /// instants); `None` when no week's opening tells them then (the plan or a zone changed).
+    pub fn opening_told_at(
+        &self,
+        zones: [Tz; 2],
+        partner: usize,
+        told: DateTime<Utc>,
+    ) -> Option<Opening> {
+        let date = told.date_naive();
+        let this_monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+        (-1..=1)
+            .map(|week| self.opening_in_week(zones, this_monday + Duration::weeks(week)))
+            .find(|opening| opening.partners[partner.min(1)] == told)
+    }
+
     /// The opening of the week that starts (locally) on `monday`.
     fn opening_in_week(&self, zones: [Tz; 2], monday: chrono::NaiveDate) -> Opening {
         let day = monday + Duration::days(i64::from(self.weekday.num_days_from_monday()));
@@ -127,6 +142,14 @@ mod tests {
             schedule.next_told(zones, 0, between),
             utc(2026, 12, 6, 17, 0)
         );
+        // Each told instant names its week's opening, which opens at the earlier of the two.
+        let bens = schedule.next_told(zones, 1, between);
+        let opening = schedule.opening_told_at(zones, 1, bens);
+        assert_eq!(
+            opening.map(|o| o.round_opens_at),
+            Some(utc(2026, 11, 29, 17, 0))
+        );
+        assert_eq!(schedule.opening_told_at(zones, 1, between), None);
         // Across New York's autumn change, its partner hears at 18:00 local both weeks.
         let mut after = utc(2026, 10, 20, 0, 0);
         for _ in 0..3 {

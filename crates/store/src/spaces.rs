@@ -359,7 +359,7 @@ pub(crate) fn join_by_invite(
     };
     append_event(conn, space, accepter, Audience::Members, &joined, now)?;
     // Both partners are here: the weekly check-in opens on the agreed plan.
-    crate::reminders::schedule::sync_weekly_openings(conn, space, now)?;
+    crate::reminders::weekly_rows::sync_weekly_openings(conn, space, now)?;
     Ok(space)
 }
 

@@ -84,7 +84,7 @@ pub fn routes(api: &mut Api<'_>) {
         .ok::<FollowUpView>(201, "The talk whose agenda took it, or the new request.")
         .fails(
             409,
-            "`round_not_revealed`; `no_next_talk`: no talk to put it on; `agenda_full`.",
+            "`round_not_revealed`; `answer_private`: it stays its author's; `no_next_talk`; `agenda_full`.",
         ),
     );
 }

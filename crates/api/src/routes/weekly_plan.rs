@@ -9,7 +9,7 @@ use crate::json::Json;
 use crate::openapi::{Api, Op};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use chrono::{NaiveTime, Weekday};
+use chrono::{DateTime, NaiveTime, Utc, Weekday};
 use kept_core::weekly::Prompt;
 use kept_core::weekly_plan::WeeklyPlan;
 use kept_core::{DomainError, SpaceId, UserId};
@@ -51,9 +51,13 @@ pub fn routes(api: &mut Api<'_>) {
             "acceptWeeklyPlan",
             "Accept the partner's proposal: rounds follow it",
         )
+        .body::<AcceptBody>()
         .ok::<PlanView>(200, "The plan now agreed.")
         .fails(403, "`own_proposal`: the partner accepts what I proposed.")
-        .fails(409, "`no_proposal`: nothing is pending."),
+        .fails(
+            409,
+            "`no_proposal`: nothing is pending; `proposal_changed`: not the one I saw.",
+        ),
     )
     .delete(
         proposal,
@@ -83,6 +87,14 @@ struct PlanBody {
     /// What each round asks.
     #[schema(value_type = Vec<Prompt>, min_items = 1, max_items = 8)]
     prompts: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = WeeklyPlanAcceptance)]
+struct AcceptBody {
+    /// The `proposed_at` of the proposal I read, so that one replaced since is not accepted.
+    proposed_at: DateTime<Utc>,
 }
 
 /// Answers with the plan after `act`, one store call on the blocking pool.
@@ -129,8 +141,13 @@ async fn accept(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SpaceId>,
+    body: Json<AcceptBody>,
 ) -> ApiResult<HttpResponse> {
-    on_plan(&state, caller, path, Store::accept_weekly_plan).await
+    let space = path.into_inner();
+    let seen = body.0.proposed_at;
+    let store = caller.store(&state);
+    let view = blocking(move || store.accept_weekly_plan(caller.user, space, seen)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 async fn drop(

@@ -53,8 +53,17 @@ pub(super) struct Target {
     pub(super) template: &'static str,
     pub(super) mail_kind: MailKind,
     pub(super) data: serde_json::Value,
-    /// A weekly opening: the space whose round it opens first (if not open already).
-    pub(super) opens_round: Option<SpaceId>,
+    /// A weekly opening: the round it opens first (if not open already).
+    pub(super) opens_round: Option<ScheduledOpening>,
+}
+
+/// One week's scheduled round of a space: when the plan opens it (the earlier partner's local
+/// time) and when it closes (the agreed days after the later partner's).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ScheduledOpening {
+    pub(super) space: SpaceId,
+    pub(super) opens_at: DateTime<Utc>,
+    pub(super) closes_at: DateTime<Utc>,
 }
 
 pub(super) fn current_members(conn: &mut DbConnection, space: SpaceId) -> StoreResult<Vec<UserId>> {

@@ -37,6 +37,13 @@ pub struct FiringReport {
 }
 
 impl Store {
+    /// Schedules the weekly openings of paired spaces that have none (spaces paired before the
+    /// weekly check-in existed); how many. Run once when the scheduler starts.
+    pub fn schedule_missing_weekly_openings(&self) -> StoreResult<usize> {
+        let now = self.now();
+        self.write(|conn| super::weekly_rows::schedule_missing_weekly_openings(conn, now))
+    }
+
     /// Lead times for the reminders this store keeps in step.
     pub fn with_reminder_settings(mut self, settings: ReminderSettings) -> Self {
         self.reminder_settings = std::sync::Arc::new(settings);
@@ -127,9 +134,16 @@ fn fire(conn: &mut DbConnection, row: &Due, now: DateTime<Utc>) -> StoreResult<b
     if !firing.is_timely(row.kind, now) {
         return Ok(false);
     }
-    // The first partner's opening opens the round; with none to tell them of, nothing is sent.
-    if let Some(space) = target.opens_round
-        && !open_scheduled_round(conn, space, target.actor, row.fire_at, now)?
+    // The first partner's opening opens the round; with none to tell them of (or their answers
+    // are in already), nothing is sent.
+    if let Some(opening) = target.opens_round
+        && !open_scheduled_round(
+            conn,
+            opening.space,
+            target.actor,
+            (opening.opens_at, opening.closes_at),
+            now,
+        )?
     {
         return Ok(false);
     }

@@ -4,6 +4,7 @@
 //! - [`firing`] fires what is due: in one transaction per batch it writes the reminder event and
 //!   the mail (dedupe key: reminder and occurrence) and moves `next_fire_at` on by core's rules;
 //! - [`weekly`] gathers the weekly summary's figures;
+//! - [`weekly_rows`] keeps the weekly check-in's opening and closing rows in step;
 //! - [`weekly_round`] says whom a weekly check-in's opening and closing nudge go to;
 //! - [`due`] holds what one firing works with: the row, and whom it goes to.
 
@@ -12,6 +13,7 @@ pub mod firing;
 pub mod schedule;
 mod weekly;
 mod weekly_round;
+pub(crate) mod weekly_rows;
 
 pub use firing::FiringReport;
 pub use schedule::ReminderSettings;

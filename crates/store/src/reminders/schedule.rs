@@ -1,12 +1,12 @@
 //! Keeping reminder rows in step: the commands that change a talk, a commitment or a person's
 //! settings call in here in their own transaction, so a row always fires at the next time
-//! core's rules give for the subject as it is now.
+//! core's rules give for the subject as it is now. (A person's new zone also moves their weekly
+//! check-in openings, kept by [`super::weekly_rows`].)
 
 use crate::DbConnection;
 use crate::error::StoreResult;
 use crate::rows::{stored_json, stored_time, stored_zone, utc};
-use crate::schema::{commitments, memberships, reminders, spaces, talks, users};
-use crate::weekly::agreed::agreed_plan;
+use crate::schema::{commitments, memberships, reminders, talks, users};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
@@ -16,10 +16,8 @@ use kept_core::ids::ReminderId;
 use kept_core::mail::MailPreferences;
 use kept_core::reminder::{self, Firing, ReminderKind};
 use kept_core::schedule::{Recurrence, Schedule};
-use kept_core::space::SpaceState;
 use kept_core::talk::{Cadence, TalkState};
-use kept_core::weekly_plan::WeeklyPlan;
-use kept_core::{CommitmentId, SpaceId, TalkId, UserId, WeeklyRoundId};
+use kept_core::{CommitmentId, SpaceId, TalkId, UserId};
 
 /// Lead times, from `[scheduler]` in the config.
 #[derive(Debug, Clone)]
@@ -39,7 +37,7 @@ impl Default for ReminderSettings {
 
 /// Replaces the reminder `(kind, subject, lead)` with one firing at `firing` (or none).
 #[allow(clippy::too_many_arguments)] // one row's columns, named at every call
-pub(super) fn put(
+fn put(
     conn: &mut DbConnection,
     kind: ReminderKind,
     user: Option<UserId>,
@@ -219,7 +217,7 @@ pub(crate) fn sync_person(
         .select(memberships::space_id)
         .load(conn)?;
     for space in spaces {
-        sync_weekly_openings(conn, space, now)?;
+        super::weekly_rows::sync_weekly_openings(conn, space, now)?;
     }
     let subject = user.to_string();
     for kind in [ReminderKind::CheckIn, ReminderKind::WeeklySummary] {
@@ -300,122 +298,4 @@ pub(crate) fn drop_space(conn: &mut DbConnection, space: SpaceId) -> StoreResult
 pub(crate) fn drop_person(conn: &mut DbConnection, user: UserId) -> StoreResult<()> {
     diesel::delete(reminders::table.filter(reminders::user_id.eq(user))).execute(conn)?;
     Ok(())
-}
-
-/// The subject of a partner's weekly opening reminder: one per partner and space.
-pub(super) fn opening_subject(space: SpaceId, user: UserId) -> String {
-    format!("{space}:{user}")
-}
-
-/// The two partners of a paired space with their zones, in a stable order (by id); `None`
-/// unless the space is paired.
-pub(super) fn weekly_partners(
-    conn: &mut DbConnection,
-    space: SpaceId,
-) -> StoreResult<Option<[(UserId, Tz); 2]>> {
-    let state: Option<SpaceState> = spaces::table
-        .find(space)
-        .select(spaces::state)
-        .first(conn)
-        .optional()?;
-    if state != Some(SpaceState::Paired) {
-        return Ok(None);
-    }
-    let rows: Vec<(UserId, String)> = memberships::table
-        .inner_join(users::table)
-        .filter(memberships::space_id.eq(space))
-        .filter(memberships::left_at.is_null())
-        .order(memberships::user_id)
-        .select((memberships::user_id, users::time_zone))
-        .load(conn)?;
-    match rows.as_slice() {
-        [(a, a_zone), (b, b_zone)] => Ok(Some([
-            (*a, stored_zone(a_zone)?),
-            (*b, stored_zone(b_zone)?),
-        ])),
-        _ => Ok(None),
-    }
-}
-
-/// Each partner's weekly opening reminder at their next local opening under the agreed plan;
-/// none unless the space is paired. After the plan, a zone or the pairing changed.
-pub(crate) fn sync_weekly_openings(
-    conn: &mut DbConnection,
-    space: SpaceId,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    diesel::delete(
-        reminders::table
-            .filter(reminders::kind.eq(ReminderKind::WeeklyOpening))
-            .filter(reminders::space_id.eq(space)),
-    )
-    .execute(conn)?;
-    let Some(partners) = weekly_partners(conn, space)? else {
-        return Ok(());
-    };
-    let schedule = agreed_plan(conn, space)?.schedule();
-    let zones = partners.map(|(_, zone)| zone);
-    for (index, (user, _)) in partners.iter().enumerate() {
-        let at = schedule.next_told(zones, index, now);
-        let firing = Firing { at, occurrence: at };
-        let subject = opening_subject(space, *user);
-        let kind = ReminderKind::WeeklyOpening;
-        put(
-            conn,
-            kind,
-            Some(*user),
-            Some(space),
-            &subject,
-            Duration::zero(),
-            Some(firing),
-            now,
-        )?;
-    }
-    Ok(())
-}
-
-/// When `viewer` is next told a round opened under `plan`; none unless the space is paired.
-pub(crate) fn next_weekly_opening(
-    conn: &mut DbConnection,
-    space: SpaceId,
-    viewer: UserId,
-    plan: &WeeklyPlan,
-    now: DateTime<Utc>,
-) -> StoreResult<Option<DateTime<Utc>>> {
-    let Some(partners) = weekly_partners(conn, space)? else {
-        return Ok(None);
-    };
-    let zones = partners.map(|(_, zone)| zone);
-    Ok(partners
-        .iter()
-        .position(|(user, _)| *user == viewer)
-        .map(|index| plan.schedule().next_told(zones, index, now)))
-}
-
-/// The one nudge before `round` closes, to whoever has not submitted by then.
-pub(crate) fn put_weekly_closing(
-    conn: &mut DbConnection,
-    space: SpaceId,
-    round: WeeklyRoundId,
-    closes_at: DateTime<Utc>,
-    open_for: Duration,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let lead = reminder::weekly_closing_lead(open_for);
-    let firing = Firing {
-        at: closes_at - lead,
-        occurrence: closes_at,
-    };
-    let subject = round.to_string();
-    let kind = ReminderKind::WeeklyClosing;
-    put(
-        conn,
-        kind,
-        None,
-        Some(space),
-        &subject,
-        lead,
-        Some(firing),
-        now,
-    )
 }

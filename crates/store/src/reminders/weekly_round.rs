@@ -3,8 +3,8 @@
 //! a round closes goes once, only to whoever has not submitted: never to the one who has, and
 //! it says nothing of the partner, so it tells no one what the other did.
 
-use super::due::{Due, Planned, Target, current_members, space_is_open};
-use super::schedule::{opening_subject, weekly_partners};
+use super::due::{Due, Planned, ScheduledOpening, Target, current_members, space_is_open};
+use super::weekly_rows::{opening_subject, weekly_partners};
 use crate::DbConnection;
 use crate::error::StoreResult;
 use crate::rows::utc;
@@ -44,10 +44,15 @@ pub(super) fn opening_target(
         return Ok((None, None));
     }
     let plan = agreed_plan(conn, space)?;
-    let at = plan
-        .schedule()
-        .next_told(partners.map(|(_, zone)| zone), index, after);
+    let (schedule, zones) = (plan.schedule(), partners.map(|(_, zone)| zone));
+    let at = schedule.next_told(zones, index, after);
     let next = Some(Firing { at, occurrence: at });
+    // The round opens at the earlier partner's time and stays open the agreed days from the
+    // later one's, so each has them all. (A row from before the plan or a zone changed names no
+    // week: it counts from its own time.)
+    let opening = schedule.opening_told_at(zones, index, row.fire_at);
+    let opens_at = opening.map_or(row.fire_at, |o| o.round_opens_at);
+    let last_told = opening.map_or(row.fire_at, |o| o.partners[0].max(o.partners[1]));
     Ok((
         next,
         Some(Target {
@@ -62,7 +67,11 @@ pub(super) fn opening_target(
                 "open_days": plan.open_days,
                 "link": format!("/spaces/{space}/weekly"),
             }),
-            opens_round: Some(space),
+            opens_round: Some(ScheduledOpening {
+                space,
+                opens_at,
+                closes_at: last_told + plan.open_for(),
+            }),
         }),
     ))
 }

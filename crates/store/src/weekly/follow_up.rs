@@ -3,12 +3,14 @@
 //! only what the caller may already see can be carried over.
 
 use super::view::round_view;
-use crate::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::membership::require_current_member;
 use crate::requests::RequestView;
+use crate::schema::memberships;
 use crate::talks::{TalkChange, TalkView};
+use crate::{DbConnection, Store};
 use chrono::Duration;
+use diesel::prelude::*;
 use kept_core::request::RequestText;
 use kept_core::talk::{AgendaItem, TalkState, starts};
 use kept_core::weekly::RoundState;
@@ -51,11 +53,23 @@ fn agenda_item(text: &str) -> StoreResult<AgendaItem> {
         text.to_owned()
     } else {
         let cut: String = text.chars().take(ROOM).collect();
-        let at_word = cut.rfind(char::is_whitespace).filter(|at| *at > ROOM / 2);
+        // Cut at the last space in the second half (a byte index, as `cut` is sliced by bytes).
+        let at_word = cut
+            .rfind(char::is_whitespace)
+            .filter(|at| *at > cut.len() / 2);
         format!("{}…", cut[..at_word.unwrap_or(cut.len())].trim_end())
     };
     AgendaItem::parse(&item)
         .map_err(|message| DomainError::from(Invalid::field("text", message)).into())
+}
+
+/// Whether `person` is or was a member of `space` (the partner, when it is not the caller).
+fn is_member(conn: &mut DbConnection, space: SpaceId, person: UserId) -> StoreResult<bool> {
+    let found = memberships::table
+        .find((space, person))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(found > 0)
 }
 
 impl Store {
@@ -79,13 +93,23 @@ impl Store {
             }
             let answers = if answer.author == caller {
                 Some(round.mine)
-            } else {
+            } else if is_member(conn, space, answer.author)? {
                 round.partner
+            } else {
+                None
             };
-            answers
+            let found = answers
                 .and_then(|a| a.answers.into_iter().find(|a| a.prompt == answer.prompt))
-                .map(|a| a.text)
-                .ok_or(StoreError::NotFound)
+                .ok_or(StoreError::NotFound)?;
+            // A private answer is never shown to the partner: not as a request or agenda either.
+            if found.private {
+                return Err(DomainError::Conflict {
+                    code: "answer_private",
+                    message: "this answer is kept private; it stays yours",
+                }
+                .into());
+            }
+            Ok(found.text)
         })?;
         match into {
             FollowUpInto::Request => {

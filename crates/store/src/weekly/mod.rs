@@ -12,12 +12,12 @@ mod view;
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{guard_writable_space, lock_space_row, require_current_member};
-use crate::reminders::schedule::put_weekly_closing;
+use crate::reminders::weekly_rows::put_weekly_closing;
 use crate::rows::{stored_time, utc};
 use crate::schema::{memberships, spaces, weekly_answers as answers, weekly_rounds as rounds};
 use crate::{DbConnection, Store};
 use agreed::agreed_plan;
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 pub use follow_up::{AnswerRef, FollowUpInto, FollowUpView};
 use kept_core::event::{Audience, SpaceEvent};
@@ -70,7 +70,8 @@ impl Store {
                 Some(chosen) => chosen.into_iter().map(Prompt::into_string).collect(),
                 None => plan.prompts.clone(),
             };
-            let id = insert_round(conn, opener, space, &prompts, plan.open_for(), false, now)?;
+            let closes_at = now + plan.open_for();
+            let id = insert_round(conn, opener, space, &prompts, closes_at, false, now)?;
             round_view(conn, opener, space, id)
         })
     }
@@ -307,12 +308,11 @@ fn insert_round(
     opener: UserId,
     space: SpaceId,
     prompts: &[String],
-    open_for: Duration,
+    closes_at: DateTime<Utc>,
     scheduled: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<WeeklyRoundId> {
     let id = WeeklyRoundId::new_at(now);
-    let closes_at = now + open_for;
     diesel::insert_into(rounds::table)
         .values((
             rounds::id.eq(id),
@@ -329,49 +329,42 @@ fn insert_round(
         scheduled,
     };
     append_event(conn, space, opener, Audience::Members, &event, now)?;
-    put_weekly_closing(conn, space, id, closes_at, open_for, now)?;
+    put_weekly_closing(conn, space, id, closes_at, closes_at - now, now)?;
     Ok(id)
 }
 
-/// How long before a partner's scheduled opening the other partner's can come (the widest gap
-/// between two zones' clocks is 26 hours), with an hour to spare: a round opened this recently
-/// is this week's round.
-const SAME_WEEK: Duration = Duration::hours(27);
-
-/// The agreed plan's opening, told to one partner at `told_at`: opens this week's round unless
-/// it is open already (the other partner's opening came first, or one was opened by hand) or
-/// was held just now. Returns whether a round is open to tell them about.
+/// The agreed plan's opening of the week whose round opens at `opens_at` and closes at
+/// `closes_at`, told to `partner` now: opens the round unless one is open already (the other
+/// partner's opening came first, or one was opened by hand) or this week's was held already.
+/// Returns whether there is an open round to tell `partner` of that they have not answered.
 pub(crate) fn open_scheduled_round(
     conn: &mut DbConnection,
     space: SpaceId,
     partner: UserId,
-    told_at: DateTime<Utc>,
+    (opens_at, closes_at): (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     if lock_space_row(conn, space)? != SpaceState::Paired {
         return Ok(false);
     }
     close_overdue(conn, space, now)?;
-    if open_round(conn, space)?.is_some() {
-        return Ok(true);
+    if let Some(open) = open_round(conn, space)? {
+        let answered = answers::table
+            .find((open, partner))
+            .filter(answers::submitted_at.is_not_null())
+            .count()
+            .get_result::<i64>(conn)?;
+        return Ok(answered == 0);
     }
     let latest: Option<NaiveDateTime> = rounds::table
         .filter(rounds::space_id.eq(space))
         .select(diesel::dsl::max(rounds::opened_at))
         .first(conn)?;
-    if latest.is_some_and(|opened| utc(opened) >= told_at - SAME_WEEK) {
+    if latest.is_some_and(|opened| utc(opened) >= opens_at) || closes_at <= now {
         return Ok(false);
     }
     let plan = agreed_plan(conn, space)?;
-    insert_round(
-        conn,
-        partner,
-        space,
-        &plan.prompts,
-        plan.open_for(),
-        true,
-        now,
-    )?;
+    insert_round(conn, partner, space, &plan.prompts, closes_at, true, now)?;
     Ok(true)
 }
 

@@ -5,7 +5,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
 use crate::membership::{guard_writable_space, require_current_member};
-use crate::reminders::schedule::{next_weekly_opening, sync_weekly_openings};
+use crate::reminders::weekly_rows::{next_weekly_opening, sync_weekly_openings};
 use crate::rows::{stored_json, stored_time, utc};
 use crate::schema::{spaces, weekly_plans as plans};
 use crate::weekly::agreed::plan_row;
@@ -130,16 +130,29 @@ impl Store {
         })
     }
 
-    /// The other partner accepts the pending proposal: rounds follow it from now on.
-    pub fn accept_weekly_plan(&self, caller: UserId, space: SpaceId) -> StoreResult<PlanView> {
+    /// The other partner accepts the pending proposal they saw (the one proposed at `seen`):
+    /// rounds follow it from now on. A proposal replaced since is refused, not accepted unseen.
+    pub fn accept_weekly_plan(
+        &self,
+        caller: UserId,
+        space: SpaceId,
+        seen: DateTime<Utc>,
+    ) -> StoreResult<PlanView> {
         let now = self.now();
         self.write(|conn| {
             guard_writable_space(conn, caller, space)?;
             pending(conn, space)?.accept(caller)?;
-            let proposal: Option<String> = plans::table
+            let (proposal, proposed_at): (Option<String>, Option<NaiveDateTime>) = plans::table
                 .find(space)
-                .select(plans::proposal)
+                .select((plans::proposal, plans::proposed_at))
                 .first(conn)?;
+            if proposed_at.map(utc) != Some(seen) {
+                return Err(DomainError::Conflict {
+                    code: "proposal_changed",
+                    message: "the proposal changed since you saw it; look again",
+                }
+                .into());
+            }
             let text = proposal.ok_or(StoreError::NotFound)?;
             let plan: WeeklyPlan = stored_json("weekly plan proposal", &text)?;
             diesel::update(plans::table.find(space))

@@ -2440,6 +2440,13 @@ export interface components {
             /** @description The day the round opens, in each partner's own time zone. */
             weekday: components["schemas"]["DayName"];
         };
+        WeeklyPlanAcceptance: {
+            /**
+             * Format: date-time
+             * @description The `proposed_at` of the proposal I read, so that one replaced since is not accepted.
+             */
+            proposed_at: string;
+        };
         WeeklyPlanInput: {
             /** @description The local time they open. */
             at: components["schemas"]["LocalTime"];
@@ -7927,7 +7934,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeeklyPlanAcceptance"];
+            };
+        };
         responses: {
             /** @description The plan now agreed. */
             200: {
@@ -7936,6 +7947,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WeeklyPlanState"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (or session signed out). */
@@ -7965,8 +7985,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `no_proposal`: nothing is pending. Or: `space_closed`: the space is closed and read-only. */
+            /** @description `no_proposal`: nothing is pending; `proposal_changed`: not the one I saw. Or: `space_closed`: the space is closed and read-only. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing, of the wrong type or invalid; `errors` names it. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8198,7 +8245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `round_not_revealed`; `no_next_talk`: no talk to put it on; `agenda_full`. Or: `space_closed`: the space is closed and read-only. */
+            /** @description `round_not_revealed`; `answer_private`: it stays its author's; `no_next_talk`; `agenda_full`. Or: `space_closed`: the space is closed and read-only. */
             409: {
                 headers: {
                     [name: string]: unknown;
