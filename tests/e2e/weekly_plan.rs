@@ -9,8 +9,8 @@ use chrono::Duration;
 use kept_core::Clock;
 use kept_tests::mail::SmtpSink;
 use kept_tests::{
-    Flavor, Person, TestApp, expect_json, expect_problem, on_both_databases, spawn_app_with_mail,
-    start_time,
+    Flavor, Person, TestApp, expect_json, expect_problem, on_both_databases, spawn_app,
+    spawn_app_with_mail, start_time,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -493,4 +493,53 @@ async fn answers_become_actions(
     );
 }
 
-on_both_databases!(rounds_follow_the_plan_in_both_zones);
+/// How many weekly opening reminders the database holds.
+fn openings(app: &TestApp) -> i64 {
+    use diesel::{QueryableByName, RunQueryDsl, sql_query, sql_types::BigInt};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let counted: Vec<Count> = sql_query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM reminders WHERE kind = 'weekly_opening'",
+    )
+    .load(&mut app.db().connect())
+    .unwrap();
+    counted.first().map_or(0, |c| c.n)
+}
+
+/// A space paired before the weekly check-in existed has no openings; a server starting fills
+/// them in, one per partner.
+async fn spaces_paired_earlier_get_their_openings_when_a_server_starts(flavor: Flavor) {
+    let Some(app) = spawn_app(flavor).await else {
+        return;
+    };
+    app.paired_space().await;
+    assert_eq!(
+        openings(&app),
+        2,
+        "pairing schedules both partners' openings"
+    );
+    {
+        use diesel::{RunQueryDsl, sql_query};
+        sql_query("DELETE FROM reminders WHERE kind = 'weekly_opening'")
+            .execute(&mut app.db().connect())
+            .unwrap();
+    }
+    let _restarted = app.another_instance();
+    let mut filled = 0;
+    for _ in 0..100 {
+        filled = openings(&app);
+        if filled == 2 {
+            break;
+        }
+        tokio::time::sleep(Wait::from_millis(50)).await;
+    }
+    assert_eq!(filled, 2);
+}
+
+on_both_databases!(
+    rounds_follow_the_plan_in_both_zones,
+    spaces_paired_earlier_get_their_openings_when_a_server_starts
+);
