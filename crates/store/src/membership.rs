@@ -9,7 +9,7 @@ use crate::schema::{memberships, spaces};
 use crate::scope;
 use diesel::prelude::*;
 use kept_core::space::SpaceState;
-use kept_core::{SpaceId, UserId};
+use kept_core::{DomainError, SpaceId, UserId};
 
 /// The row that makes `user` a current member of `space` (none once they left).
 #[diesel::dsl::auto_type]
@@ -86,4 +86,26 @@ pub(crate) fn guard_writable_space(
     Err(StoreError::Internal(
         "the space guard found nothing to refuse and nothing to lock".to_owned(),
     ))
+}
+
+/// Refuses (409 `not_paired`, saying `why`) unless both partners are in `space`; for commands
+/// that need the other partner, run after [`guard_writable_space`] (which holds the row lock).
+pub(crate) fn require_paired(
+    conn: &mut DbConnection,
+    space: SpaceId,
+    why: &'static str,
+) -> StoreResult<()> {
+    let state: SpaceState = spaces::table
+        .find(space)
+        .select(spaces::state)
+        .first(conn)?;
+    if state == SpaceState::Paired {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict {
+            code: "not_paired",
+            message: why,
+        }
+        .into())
+    }
 }

@@ -11,10 +11,12 @@ mod view;
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{guard_writable_space, lock_space_row, require_current_member};
+use crate::membership::{
+    guard_writable_space, lock_space_row, require_current_member, require_paired,
+};
 use crate::reminders::weekly_rows::put_weekly_closing;
 use crate::rows::{stored_time, utc};
-use crate::schema::{memberships, spaces, weekly_answers as answers, weekly_rounds as rounds};
+use crate::schema::{memberships, weekly_answers as answers, weekly_rounds as rounds};
 use crate::{DbConnection, Store};
 use agreed::agreed_plan;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -45,18 +47,11 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             guard_writable_space(conn, opener, space)?;
-            // The guard holds the space's row lock already; its state only needs reading.
-            let state: SpaceState = spaces::table
-                .find(space)
-                .select(spaces::state)
-                .first(conn)?;
-            if state != SpaceState::Paired {
-                return Err(DomainError::Conflict {
-                    code: "not_paired",
-                    message: "a weekly check-in needs both partners in the space",
-                }
-                .into());
-            }
+            require_paired(
+                conn,
+                space,
+                "a weekly check-in needs both partners in the space",
+            )?;
             close_overdue(conn, space, now)?;
             if open_round(conn, space)?.is_some() {
                 return Err(DomainError::Conflict {

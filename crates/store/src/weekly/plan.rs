@@ -4,16 +4,15 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::events::append_event;
-use crate::membership::{guard_writable_space, require_current_member};
+use crate::membership::{guard_writable_space, require_current_member, require_paired};
 use crate::reminders::weekly_rows::{next_weekly_opening, sync_weekly_openings};
 use crate::rows::{stored_json, stored_time, utc};
-use crate::schema::{spaces, weekly_plans as plans};
+use crate::schema::weekly_plans as plans;
 use crate::weekly::agreed::plan_row;
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use kept_core::event::{Audience, SpaceEvent};
-use kept_core::space::SpaceState;
 use kept_core::weekly_plan::{PlanFacts, WeeklyPlan};
 use kept_core::{DomainError, SpaceId, UserId};
 use serde::Serialize;
@@ -99,17 +98,7 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             guard_writable_space(conn, proposer, space)?;
-            let state: SpaceState = spaces::table
-                .find(space)
-                .select(spaces::state)
-                .first(conn)?;
-            if state != SpaceState::Paired {
-                return Err(DomainError::Conflict {
-                    code: "not_paired",
-                    message: "a weekly plan is agreed between both partners",
-                }
-                .into());
-            }
+            require_paired(conn, space, "a weekly plan is agreed between both partners")?;
             let text = plan_json(&plan)?;
             let proposal = (
                 plans::proposal.eq(Some(&text)),
