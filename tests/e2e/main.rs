@@ -20,6 +20,7 @@ mod notes;
 mod openapi;
 mod operators;
 mod pairing;
+mod push;
 mod redaction;
 mod registration;
 mod reminders;

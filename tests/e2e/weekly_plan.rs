@@ -53,7 +53,7 @@ async fn rounds(app: &TestApp, reader: &Person, space: &str) -> Vec<Value> {
         StatusCode::OK,
     )
     .await;
-    list.as_array().unwrap().clone()
+    list["items"].as_array().unwrap().clone()
 }
 
 /// Ada (Berlin) and Ben (New York) agree on Sundays at 19:30 for two days, with their own two

@@ -140,6 +140,7 @@ impl Application {
             going_away_rx.clone(),
         );
         let secret = crate::signing_key::signing_key(&config).map_err(StartError::Config)?;
+        let vapid = crate::vapid_key::vapid_key(&config).map_err(StartError::Config)?;
         let tokens = TokenKeys::new(
             secret.as_bytes(),
             Duration::minutes(config.auth.access_token_minutes),
@@ -176,6 +177,7 @@ impl Application {
             going_away: going_away_rx,
             openapi: openapi_json()?,
             metrics: metrics.clone(),
+            vapid,
         });
         let web_app = web::Data::new(web_app);
 

@@ -20,6 +20,8 @@ pub mod scheduler;
 mod signing_key;
 pub mod state;
 pub mod telemetry;
+mod vapid_key;
+pub use vapid_key::VapidKey;
 pub mod web_app;
 
 pub use app::Application;

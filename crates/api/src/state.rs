@@ -27,4 +27,6 @@ pub struct AppState {
     pub openapi: Arc<str>,
     /// What `/metrics` reports.
     pub metrics: crate::metrics::Metrics,
+    /// Signs Web Push messages; its public half is what browsers subscribe with.
+    pub vapid: crate::VapidKey,
 }

@@ -93,6 +93,8 @@ typed_id!(
     ReminderId,
     /// One round of the weekly check-in.
     WeeklyRoundId,
+    /// One device's Web Push subscription.
+    PushSubscriptionId,
 );
 
 fn new_v7(now: DateTime<Utc>) -> Uuid {

@@ -19,6 +19,7 @@ pub mod names;
 pub mod note;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod push;
 pub mod reminder;
 pub mod request;
 pub mod schedule;
@@ -36,7 +37,8 @@ pub mod weekly_schedule;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, FieldError, Invalid};
 pub use ids::{
-    ActivityId, CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId, RequestId,
-    SessionId, SpaceId, TalkId, TrustRatingId, UserId, WeeklyRoundId,
+    ActivityId, CheckInId, CommitmentId, EventId, InviteId, NoteId, OccurrenceId,
+    PushSubscriptionId, RequestId, SessionId, SpaceId, TalkId, TrustRatingId, UserId,
+    WeeklyRoundId,
 };
 pub use names::{from_name, name_of};

@@ -19,6 +19,7 @@ pub mod notes;
 pub mod operator;
 pub mod outbox;
 pub mod published;
+pub mod push;
 pub mod reminders;
 pub mod requests;
 pub mod retention;

@@ -331,6 +331,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    push_subscriptions (id) {
+        id -> Text,
+        user_id -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        label -> Text,
+        kinds -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(weekly_rounds -> spaces (space_id));
 diesel::joinable!(weekly_answers -> weekly_rounds (round_id));
 
@@ -358,5 +372,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     weekly_rounds,
     weekly_plans,
+    push_subscriptions,
     weekly_answers,
 );

@@ -1,5 +1,6 @@
 //! Ending all of a person's sessions at once (sign out everywhere, the safety exit, a password
-//! reset). Whether one is still active is `scope::session_active`.
+//! reset); their devices stop receiving pushes with them. Whether one is still active is
+//! `scope::session_active`.
 
 use crate::DbConnection;
 use crate::error::StoreResult;
@@ -22,6 +23,8 @@ pub(crate) fn end_all_sessions(
         .filter(sessions::revoked_at.is_null())
         .set(sessions::revoked_at.eq(stored_time(now)))
         .execute(conn)?;
+    // Nothing more is pushed to any of their devices.
+    crate::push::remove_all_of(conn, user)?;
     // Their open live streams end now, on every instance.
     let spaces: Vec<SpaceId> = memberships::table
         .filter(memberships::user_id.eq(user))

@@ -48,6 +48,7 @@ text_on_both_backends!(
     DeliveryId,
     ReminderId,
     WeeklyRoundId,
+    PushSubscriptionId,
     Mood,
     CommitmentState,
     OccurrenceState,

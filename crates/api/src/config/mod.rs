@@ -32,6 +32,7 @@ pub struct Config {
     pub log: LogConfig,
     pub metrics: MetricsConfig,
     pub retention: RetentionConfig,
+    pub push: PushConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -139,6 +140,16 @@ pub struct MetricsConfig {
     pub enabled: bool,
     /// When set, `/metrics` answers only a request bearing it (`Authorization: Bearer …`).
     pub token: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushConfig {
+    /// The VAPID private key (PKCS#8 PEM); empty: generated once into `data.dir/vapid.pem`.
+    pub vapid_private_key: Secret,
+    /// Accept push endpoints on loopback and private networks, over plain http too. Only for
+    /// tests and closed networks: a client chooses the endpoint the server then connects to.
+    pub allow_private_endpoints: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

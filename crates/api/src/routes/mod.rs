@@ -13,6 +13,7 @@ mod hints;
 mod metrics;
 mod notes;
 mod personal_export;
+mod push;
 mod registration;
 mod requests;
 mod spaces;
@@ -63,7 +64,8 @@ pub fn routes(api: &mut Api<'_>) {
         .group("/api/v1", "stats", stats::routes)
         .group("/api/v1", "spaces", export::routes)
         .group("/api/v1", "accounts", personal_export::routes)
-        .group("/api/v1", "hints", hints::routes);
+        .group("/api/v1", "hints", hints::routes)
+        .group("/api/v1", "push", push::routes);
 }
 
 /// Serves every route on `cfg`; the description is dropped (it was built once at start-up by

@@ -25,7 +25,7 @@ pub fn routes(api: &mut Api<'_>) {
         base,
         list,
         Op::new("listWeeklyRounds", "Every round of the space, newest first")
-            .ok::<Vec<RoundView>>(200, "Each round as the caller may see it."),
+            .list::<RoundView>(200, "Each round as the caller may see it."),
     )
     .post(
         base,
@@ -243,7 +243,8 @@ async fn list(
 ) -> ApiResult<HttpResponse> {
     let space = path.into_inner();
     let store = caller.store(&state);
-    Ok(HttpResponse::Ok().json(blocking(move || store.weekly_rounds(caller.user, space)).await?))
+    let items = blocking(move || store.weekly_rounds(caller.user, space)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 async fn follow_up(

@@ -1,0 +1,118 @@
+//! The server's VAPID key (RFC 8292), which signs every Web Push it sends: from the
+//! configuration, or on the embedded default a P-256 key generated once into
+//! `data.dir/vapid.pem` (PKCS#8, readable by the service only). Browsers subscribe with its
+//! public half, so it must survive restarts: a new key orphans every subscription.
+
+use crate::config::Config;
+use crate::signing_key::write_private;
+use kept_core::push::base64url;
+use p256::SecretKey;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+
+/// The key pair, and its public half as browsers want it.
+#[derive(Clone)]
+pub struct VapidKey {
+    secret: SecretKey,
+    /// The uncompressed public point (65 bytes), base64url without padding: the web app's
+    /// `applicationServerKey`, and the `k=` of every push's `Authorization` header.
+    pub public: String,
+}
+
+impl std::fmt::Debug for VapidKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VapidKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VapidKey {
+    fn from_secret(secret: SecretKey) -> Self {
+        let point = secret.public_key().to_encoded_point(false);
+        VapidKey {
+            public: base64url(point.as_bytes()),
+            secret,
+        }
+    }
+
+    /// The private key as PKCS#8 DER, for signing the VAPID token.
+    pub fn pkcs8_der(&self) -> Result<Vec<u8>, String> {
+        self.secret
+            .to_pkcs8_der()
+            .map(|der| der.as_bytes().to_vec())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The key from `push.vapid_private_key`, or the one kept in `data.dir/vapid.pem` (made on
+/// first start). The error says why in a line.
+pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
+    let configured = config.push.vapid_private_key.expose();
+    if !configured.trim().is_empty() {
+        return SecretKey::from_pkcs8_pem(configured.trim())
+            .map(VapidKey::from_secret)
+            .map_err(|e| format!("push.vapid_private_key is not a PKCS#8 P-256 key: {e}"));
+    }
+    let path = config.data.dir.join("vapid.pem");
+    match std::fs::read_to_string(&path) {
+        Ok(pem) => SecretKey::from_pkcs8_pem(pem.trim())
+            .map(VapidKey::from_secret)
+            .map_err(|e| format!("{} is not a PKCS#8 P-256 key ({e})", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = random_secret_key()?;
+            let pem = secret
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| e.to_string())?;
+            write_private(&path, &pem)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated a new Web Push (VAPID) key");
+            Ok(VapidKey::from_secret(secret))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// A random P-256 private key from the system's randomness (a scalar out of range, about one
+/// draw in 2^32, is drawn again).
+fn random_secret_key() -> Result<SecretKey, String> {
+    for _ in 0..8 {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+        if let Ok(secret) = SecretKey::from_slice(&bytes) {
+            return Ok(secret);
+        }
+    }
+    Err("could not draw a P-256 key".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_embedded_default_generates_a_key_once_and_reuses_it() {
+        let dir = std::env::temp_dir().join(format!("kept-vapid-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let env = [("KEPT__DATA__DIR".to_owned(), dir.display().to_string())];
+        let config = Config::load(None, env).unwrap();
+        let first = vapid_key(&config).unwrap();
+        assert_eq!(first.public.len(), 87, "65 bytes, base64url");
+        assert!(
+            first.public.starts_with('B'),
+            "an uncompressed point starts with 0x04"
+        );
+        assert_eq!(vapid_key(&config).unwrap().public, first.public);
+        let pem = std::fs::read_to_string(dir.join("vapid.pem")).unwrap();
+        let configured = [("KEPT__PUSH__VAPID_PRIVATE_KEY".to_owned(), pem)];
+        let from_config = vapid_key(&Config::load(None, configured).unwrap()).unwrap();
+        assert_eq!(from_config.public, first.public);
+        let broken = [(
+            "KEPT__PUSH__VAPID_PRIVATE_KEY".to_owned(),
+            "nonsense".to_owned(),
+        )];
+        assert!(vapid_key(&Config::load(None, broken).unwrap()).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
