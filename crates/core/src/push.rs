@@ -194,6 +194,10 @@ pub fn base64url(bytes: &[u8]) -> String {
 }
 
 /// Base64url, padded or not (browsers give it unpadded).
+pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
+    decode(text)
+}
+
 fn decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim_end_matches('=');
     let mut out = Vec::with_capacity(text.len() * 3 / 4);

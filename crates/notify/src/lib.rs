@@ -1,7 +1,7 @@
 //! What tells a partner that something happened: the event bus (a doorbell per space that live
 //! sessions wait on, rung in-process after each commit and, with PostgreSQL, by the NOTIFY of
 //! commits made on any instance), and mail: templates, SMTP connections of our own and the outbox
-//! worker that sends what commands wrote to the outbox.
+//! worker that sends what commands wrote to the outbox; and the encryption of Web Push messages.
 
 pub mod bus;
 pub mod hub;
@@ -10,6 +10,7 @@ pub mod outbox_worker;
 pub mod pg_listener;
 mod smtp;
 pub mod template;
+pub mod web_push;
 
 pub use bus::{EventBus, InProcessBus, PostgresBus};
 pub use hub::{Hub, Subscription};
