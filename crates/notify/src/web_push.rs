@@ -1,7 +1,8 @@
 //! Web Push message encryption (RFC 8291: the `aes128gcm` content coding of RFC 8188 with keys
 //! agreed over P-256). A message for one device is encrypted to the device's public key and
 //! auth secret with a fresh key pair and salt, as one record; only that device can read it,
-//! not the push service that carries it.
+//! not the push service that carries it. And the VAPID `Authorization` header (RFC 8292) that
+//! tells the push service which server sends it.
 
 use hkdf::Hkdf;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
@@ -104,6 +105,31 @@ fn encrypt_with(
     Ok(body)
 }
 
+/// How long a VAPID token is good for; push services refuse more than a day.
+pub const VAPID_VALIDITY: chrono::Duration = chrono::Duration::hours(12);
+
+/// `vapid t=<ES256 JWT>, k=<public key>` for a push to `endpoint_origin`
+/// (`https://push.example:443` style: scheme, host and any port), signed with the server's key
+/// (`key_der`: PKCS#8 DER; `public`: its uncompressed point, base64url). `subject` is how the
+/// push service's operator can reach ours (`mailto:` or `https:`).
+pub fn vapid_authorization(
+    key_der: &[u8],
+    public: &str,
+    endpoint_origin: &str,
+    subject: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    let claims = serde_json::json!({
+        "aud": endpoint_origin,
+        "exp": (now + VAPID_VALIDITY).timestamp(),
+        "sub": subject,
+    });
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    let key = jsonwebtoken::EncodingKey::from_ec_der(key_der);
+    let token = jsonwebtoken::encode(&header, &claims, &key)?;
+    Ok(format!("vapid t={token}, k={public}"))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -158,5 +184,48 @@ mod tests {
             encrypt(b"x", &device, &[0; 15]),
             Err(EncryptError::AuthSecret)
         );
+    }
+
+    /// The token is checked the way a push service does: the signature over `header.payload`
+    /// against the key in `k=`, with p256's own verifier; then its claims.
+    #[test]
+    fn the_vapid_header_is_an_es256_token_the_public_key_verifies() {
+        use p256::ecdsa::signature::Verifier;
+        use p256::ecdsa::{Signature, VerifyingKey};
+        use p256::pkcs8::EncodePrivateKey;
+        let key = SecretKey::from_slice(&[9u8; 32]).unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        let public =
+            kept_core::push::base64url(key.public_key().to_encoded_point(false).as_bytes());
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let header = vapid_authorization(
+            der.as_bytes(),
+            &public,
+            "http://127.0.0.1:8099",
+            "mailto:ops@kept.example",
+            now,
+        )
+        .unwrap();
+        let (token, k) = header
+            .strip_prefix("vapid t=")
+            .and_then(|rest| rest.split_once(", k="))
+            .unwrap();
+        assert_eq!(k, public);
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let verifier = VerifyingKey::from_sec1_bytes(&from_base64url(k).unwrap()).unwrap();
+        let signature = Signature::from_slice(&from_base64url(signature).unwrap()).unwrap();
+        assert!(verifier.verify(signed.as_bytes(), &signature).is_ok());
+        let (head, claims) = signed.split_once('.').unwrap();
+        let head: serde_json::Value =
+            serde_json::from_slice(&from_base64url(head).unwrap()).unwrap();
+        assert_eq!(
+            (head["alg"].as_str(), head["typ"].as_str()),
+            (Some("ES256"), Some("JWT"))
+        );
+        let claims: serde_json::Value =
+            serde_json::from_slice(&from_base64url(claims).unwrap()).unwrap();
+        assert_eq!(claims["aud"], "http://127.0.0.1:8099");
+        assert_eq!(claims["exp"], 1_800_000_000 + 12 * 3600);
+        assert_eq!(claims["sub"], "mailto:ops@kept.example");
     }
 }
