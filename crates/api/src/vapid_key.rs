@@ -60,7 +60,7 @@ pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
             .map(VapidKey::from_secret)
             .map_err(|e| format!("{} is not a PKCS#8 P-256 key ({e})", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = random_secret_key()?;
+            let secret = kept_notify::web_push::random_key().map_err(|e| e.to_string())?;
             let pem = secret
                 .to_pkcs8_pem(LineEnding::LF)
                 .map_err(|e| e.to_string())?;
@@ -71,19 +71,6 @@ pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
         }
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
-}
-
-/// A random P-256 private key from the system's randomness (a scalar out of range, about one
-/// draw in 2^32, is drawn again).
-fn random_secret_key() -> Result<SecretKey, String> {
-    for _ in 0..8 {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
-        if let Ok(secret) = SecretKey::from_slice(&bytes) {
-            return Ok(secret);
-        }
-    }
-    Err("could not draw a P-256 key".to_owned())
 }
 
 #[cfg(test)]

@@ -159,13 +159,13 @@ impl DeviceKeys {
         let mut invalid = Invalid(Vec::new());
         let p256dh = invalid.check(
             "keys.p256dh",
-            decode(p256dh)
+            from_base64url(p256dh)
                 .filter(|k| k.len() == 65 && k[0] == 4)
                 .ok_or_else(|| "must be an uncompressed P-256 key (65 bytes, base64url)".into()),
         );
         let auth = invalid.check(
             "keys.auth",
-            decode(auth)
+            from_base64url(auth)
                 .filter(|k| k.len() == 16)
                 .ok_or_else(|| "must be 16 bytes, base64url".into()),
         );
@@ -195,10 +195,6 @@ pub fn base64url(bytes: &[u8]) -> String {
 
 /// Base64url, padded or not (browsers give it unpadded).
 pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
-    decode(text)
-}
-
-fn decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim_end_matches('=');
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut buffer, mut bits) = (0u32, 0u32);
@@ -265,12 +261,16 @@ mod tests {
         assert_eq!(keys.map(|k| (k.p256dh.len(), k.auth.len())), Ok((65, 16)));
         let wrong = DeviceKeys::parse("AAAA", "not*base64");
         assert!(wrong.is_err_and(|Invalid(fields)| fields.len() == 2));
-        assert_eq!(decode("aGk"), Some(b"hi".to_vec()));
-        assert_eq!(decode("aGk="), Some(b"hi".to_vec()));
-        assert_eq!(decode("aGl"), None, "a leftover bit set is not padding");
+        assert_eq!(from_base64url("aGk"), Some(b"hi".to_vec()));
+        assert_eq!(from_base64url("aGk="), Some(b"hi".to_vec()));
+        assert_eq!(
+            from_base64url("aGl"),
+            None,
+            "a leftover bit set is not padding"
+        );
         assert_eq!(base64url(b"hi"), "aGk");
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
         let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(decode(&base64url(&bytes)), Some(bytes));
+        assert_eq!(from_base64url(&base64url(&bytes)), Some(bytes));
     }
 }

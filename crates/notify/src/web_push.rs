@@ -33,20 +33,24 @@ pub enum EncryptError {
 /// `plaintext` encrypted for the device whose key is `device_key` (65 bytes, uncompressed) and
 /// auth secret `auth` (16 bytes): the body of a push request.
 pub fn encrypt(plaintext: &[u8], device_key: &[u8], auth: &[u8]) -> Result<Vec<u8>, EncryptError> {
-    let random = SystemRandom::new();
     let mut salt = [0u8; 16];
-    random
+    SystemRandom::new()
         .fill(&mut salt)
         .map_err(|_| EncryptError::Random("salt".into()))?;
-    // A scalar out of range (about one draw in 2^32) is drawn again.
-    let sender = (0..8)
+    encrypt_with(plaintext, device_key, auth, &random_key()?, salt)
+}
+
+/// A random P-256 private key from the system's randomness (a scalar out of range, about one
+/// draw in 2^32, is drawn again): each message's sender key, and the server's VAPID key.
+pub fn random_key() -> Result<SecretKey, EncryptError> {
+    let random = SystemRandom::new();
+    (0..8)
         .find_map(|_| {
             let mut bytes = [0u8; 32];
             random.fill(&mut bytes).ok()?;
             SecretKey::from_slice(&bytes).ok()
         })
-        .ok_or_else(|| EncryptError::Random("key".into()))?;
-    encrypt_with(plaintext, device_key, auth, &sender, salt)
+        .ok_or_else(|| EncryptError::Random("key".into()))
 }
 
 /// The encryption itself, with the sender's key and salt given (the RFC's example fixes both).

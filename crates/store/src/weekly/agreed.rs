@@ -35,8 +35,14 @@ pub(crate) fn plan_row(conn: &mut DbConnection, space: SpaceId) -> StoreResult<O
 
 /// The plan the space's rounds follow: the agreed one, or the defaults.
 pub(crate) fn agreed_plan(conn: &mut DbConnection, space: SpaceId) -> StoreResult<WeeklyPlan> {
-    match plan_row(conn, space)? {
-        Some((Some(agreed), ..)) => stored_json("weekly plan", &agreed),
-        _ => Ok(WeeklyPlan::default()),
-    }
+    let row = plan_row(conn, space)?;
+    parse_agreed(row.as_ref().and_then(|(agreed, ..)| agreed.as_deref()))
+}
+
+/// The stored agreed plan read back; the defaults while none was agreed.
+pub(crate) fn parse_agreed(stored: Option<&str>) -> StoreResult<WeeklyPlan> {
+    stored.map_or_else(
+        || Ok(WeeklyPlan::default()),
+        |text| stored_json("weekly plan", text),
+    )
 }

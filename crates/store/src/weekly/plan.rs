@@ -8,7 +8,7 @@ use crate::membership::{guard_writable_space, require_current_member, require_pa
 use crate::reminders::weekly_rows::{next_weekly_opening, sync_weekly_openings};
 use crate::rows::{stored_json, stored_time, utc};
 use crate::schema::weekly_plans as plans;
-use crate::weekly::agreed::plan_row;
+use crate::weekly::agreed::{parse_agreed, plan_row};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -49,10 +49,7 @@ fn plan_view(
     let row = plan_row(conn, space)?;
     let (agreed, agreed_at, proposal, proposed_by, proposed_at) =
         row.unwrap_or((None, None, None, None, None));
-    let agreed = match agreed {
-        Some(text) => stored_json("weekly plan", &text)?,
-        None => WeeklyPlan::default(),
-    };
+    let agreed = parse_agreed(agreed.as_deref())?;
     let proposal = match (proposal, proposed_by, proposed_at) {
         (Some(text), Some(by), Some(at)) => Some(ProposalView {
             plan: stored_json("weekly plan proposal", &text)?,
@@ -69,10 +66,26 @@ fn plan_view(
     })
 }
 
-fn pending(conn: &mut DbConnection, space: SpaceId) -> StoreResult<PlanFacts> {
-    let row = plan_row(conn, space)?;
-    let proposed_by = row.and_then(|(_, _, proposal, by, _)| proposal.and(by));
-    Ok(PlanFacts { proposed_by })
+/// The pending proposal as stored (its JSON and when it was made), with who may answer it.
+fn pending(
+    conn: &mut DbConnection,
+    space: SpaceId,
+) -> StoreResult<(PlanFacts, Option<(String, NaiveDateTime)>)> {
+    let (_, _, proposal, by, at) = plan_row(conn, space)?.unwrap_or((None, None, None, None, None));
+    let proposed_by = proposal.as_ref().and(by);
+    Ok((PlanFacts { proposed_by }, proposal.zip(at)))
+}
+
+/// Nothing is pending any more (accepted, declined or withdrawn).
+fn clear_proposal(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
+    diesel::update(plans::table.find(space))
+        .set((
+            plans::proposal.eq(None::<String>),
+            plans::proposed_by.eq(None::<UserId>),
+            plans::proposed_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn plan_json(plan: &WeeklyPlan) -> StoreResult<String> {
@@ -130,29 +143,23 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             guard_writable_space(conn, caller, space)?;
-            pending(conn, space)?.accept(caller)?;
-            let (proposal, proposed_at): (Option<String>, Option<NaiveDateTime>) = plans::table
-                .find(space)
-                .select((plans::proposal, plans::proposed_at))
-                .first(conn)?;
-            if proposed_at.map(utc) != Some(seen) {
+            let (facts, proposal) = pending(conn, space)?;
+            facts.accept(caller)?;
+            let Some((text, _)) = proposal.filter(|(_, at)| utc(*at) == seen) else {
                 return Err(DomainError::Conflict {
                     code: "proposal_changed",
                     message: "the proposal changed since you saw it; look again",
                 }
                 .into());
-            }
-            let text = proposal.ok_or(StoreError::NotFound)?;
+            };
             let plan: WeeklyPlan = stored_json("weekly plan proposal", &text)?;
             diesel::update(plans::table.find(space))
                 .set((
                     plans::agreed.eq(Some(&text)),
                     plans::agreed_at.eq(Some(stored_time(now))),
-                    plans::proposal.eq(None::<String>),
-                    plans::proposed_by.eq(None::<UserId>),
-                    plans::proposed_at.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?;
+            clear_proposal(conn, space)?;
             let event = SpaceEvent::WeeklyPlanAgreed { plan };
             append_event(conn, space, caller, Audience::Members, &event, now)?;
             sync_weekly_openings(conn, space, now)?;
@@ -169,14 +176,8 @@ impl Store {
         let now = self.now();
         self.write(|conn| {
             guard_writable_space(conn, caller, space)?;
-            pending(conn, space)?.withdraw()?;
-            diesel::update(plans::table.find(space))
-                .set((
-                    plans::proposal.eq(None::<String>),
-                    plans::proposed_by.eq(None::<UserId>),
-                    plans::proposed_at.eq(None::<NaiveDateTime>),
-                ))
-                .execute(conn)?;
+            pending(conn, space)?.0.withdraw()?;
+            clear_proposal(conn, space)?;
             let event = SpaceEvent::WeeklyPlanDropped {};
             append_event(conn, space, caller, Audience::Members, &event, now)?;
             plan_view(conn, caller, space, now)
