@@ -21,6 +21,7 @@ mod openapi;
 mod operators;
 mod pairing;
 mod push;
+mod push_delivery;
 mod redaction;
 mod registration;
 mod reminders;

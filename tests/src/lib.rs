@@ -8,6 +8,7 @@ pub mod contract;
 mod endpoints;
 pub mod live;
 pub mod mail;
+pub mod push_receiver;
 pub mod rows;
 
 use chrono::{TimeZone, Utc};

@@ -4,12 +4,18 @@
 // offline reading the last answers of three reads: who I am, my spaces, and the timeline.
 // Nothing else from the API is stored, and never a token. Signing out clears them (the page
 // posts `forget`; the server also sends Clear-Site-Data on signing out everywhere and on the
-// safety exit).
+// safety exit). And Web Push: a push carries only a kind and a link, so the notification says
+// something neutral ("Time for your check-in") that is safe on a lock screen, and tapping it
+// opens the linked screen.
+import { t, type MessageKey } from './lib/i18n';
 import { precacheAndRoute, createHandlerBoundToURL } from 'workbox-precaching';
 import { registerRoute, NavigationRoute } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 
-declare const self: ServiceWorkerGlobalScope;
+declare const self: ServiceWorkerGlobalScope & {
+  /** What tapping a notification does; a named function so that tests can call it. */
+  handleNotificationClick: (link: string) => Promise<void>;
+};
 
 const OFFLINE_CACHE = 'kept-offline';
 const OFFLINE_READS = [/^\/api\/v1\/me$/, /^\/api\/v1\/spaces$/, /^\/api\/v1\/spaces\/[^/]+\/events$/];
@@ -47,4 +53,60 @@ self.addEventListener('install', () => {
 });
 self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
+});
+
+/** The neutral words for each kind of push; anything else gets the general one. */
+const NOTICES: Record<string, MessageKey> = {
+  activity: 'push.activity',
+  check_in_reminder: 'push.check_in_reminder',
+  talk_reminder: 'push.talk_reminder',
+  commitment_reminder: 'push.commitment_reminder',
+  missed_notice: 'push.missed_notice',
+  weekly_check_in: 'push.weekly_check_in',
+  weekly_partner_ready: 'push.weekly_partner_ready',
+};
+
+/** The link of a push, when it is a path inside this app (anything else opens the app's home). */
+function linkOf(data: unknown): string {
+  const link = typeof data === 'object' && data !== null && 'link' in data ? data.link : null;
+  return typeof link === 'string' && link.startsWith('/') && !link.startsWith('//') ? link : '/';
+}
+
+self.addEventListener('push', (event: PushEvent) => {
+  let data: unknown = null;
+  try {
+    data = event.data?.json();
+  } catch {
+    // Not JSON: still a notice, with the general words.
+  }
+  const kind = typeof data === 'object' && data !== null && 'kind' in data ? String(data.kind) : '';
+  const link = linkOf(data);
+  event.waitUntil(
+    self.registration.showNotification(t('push.title'), {
+      body: t(NOTICES[kind] ?? 'push.general'),
+      icon: '/icon-192.png',
+      badge: '/icon-192.png',
+      // One notification per screen: a second notice about the same thing replaces the first.
+      tag: link,
+      data: { link },
+    }),
+  );
+});
+
+self.handleNotificationClick = async (link: string): Promise<void> => {
+  const target = new URL(linkOf({ link }), self.location.origin);
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((client) => new URL(client.url).origin === target.origin);
+  if (open) {
+    // The open app moves to the screen itself (no reload, nothing typed is lost).
+    open.postMessage({ type: 'open', link: target.pathname + target.search });
+    await open.focus();
+    return;
+  }
+  await self.clients.openWindow(target.href);
+};
+
+self.addEventListener('notificationclick', (event: NotificationEvent) => {
+  event.notification.close();
+  event.waitUntil(self.handleNotificationClick(linkOf(event.notification.data)));
 });

@@ -150,6 +150,7 @@ impl Application {
             mailer(&config, tokens.clone())?,
             worker_options(&config),
         )
+        .with_pusher(crate::vapid_key::pusher(&config, &vapid).map_err(StartError::Config)?)
         .with_observer(Arc::new(metrics.clone()))
         .spawn(mail_written, going_away_rx.clone());
         let help = help::load(&config.help.resources_file).map_err(StartError::Config)?;

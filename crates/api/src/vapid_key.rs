@@ -1,11 +1,13 @@
 //! The server's VAPID key (RFC 8292), which signs every Web Push it sends: from the
 //! configuration, or on the embedded default a P-256 key generated once into
 //! `data.dir/vapid.pem` (PKCS#8, readable by the service only). Browsers subscribe with its
-//! public half, so it must survive restarts: a new key orphans every subscription.
+//! public half, so it must survive restarts: a new key orphans every subscription. And the
+//! sender of pushes that signs with it.
 
 use crate::config::Config;
 use crate::signing_key::write_private;
 use kept_core::push::base64url;
+use kept_notify::{PushOptions, Pusher};
 use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
@@ -71,6 +73,29 @@ pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
         }
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// The sender of the outbox's pushes, signing with `key`. The VAPID subject tells a push
+/// service's operator how to reach this server's: its public address when that is https, else
+/// the mail sender's address.
+pub fn pusher(config: &Config, key: &VapidKey) -> Result<Pusher, String> {
+    let public_url = config.public_url();
+    let subject = if public_url.starts_with("https://") {
+        public_url.to_owned()
+    } else {
+        let from = config.mail.from.as_str();
+        let address = from
+            .rsplit_once('<')
+            .map_or(from, |(_, rest)| rest.trim_end_matches('>'));
+        format!("mailto:{}", address.trim())
+    };
+    Pusher::new(PushOptions {
+        vapid_der: key.pkcs8_der()?,
+        vapid_public: key.public.clone(),
+        subject,
+        allow_private: config.push.allow_private_endpoints,
+        timeout: std::time::Duration::from_secs(config.mail.timeout_secs),
+    })
 }
 
 #[cfg(test)]

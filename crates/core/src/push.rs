@@ -8,6 +8,7 @@
 //! loopback). A name that resolves to such an address is refused again when a push is sent.
 
 use crate::error::Invalid;
+use crate::mail::MailKind;
 use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -36,6 +37,75 @@ impl Default for PushKinds {
             activity: true,
             weekly: true,
         }
+    }
+}
+
+impl PushKinds {
+    /// Whether a device with these kinds is pushed a notice of `kind`.
+    pub fn admits(&self, kind: MailKind) -> bool {
+        PushNotice::of(kind).is_some_and(|notice| match notice.group {
+            PushGroup::Reminders => self.reminders,
+            PushGroup::Activity => self.activity,
+            PushGroup::Weekly => self.weekly,
+        })
+    }
+}
+
+/// The three switches of [`PushKinds`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushGroup {
+    Reminders,
+    Activity,
+    Weekly,
+}
+
+/// How soon a push service should wake the device for a notice (RFC 8030 `Urgency`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Normal,
+    High,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Normal => "normal",
+            Urgency::High => "high",
+        }
+    }
+}
+
+/// How a notice of one mail kind goes out as a push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushNotice {
+    pub group: PushGroup,
+    pub urgency: Urgency,
+    /// How long a push service keeps it for a device that is offline (RFC 8030 `TTL`): a
+    /// reminder an hour late is noise, news from the partner still matters the next day.
+    pub ttl_secs: u32,
+}
+
+impl PushNotice {
+    /// The notice for mail of `kind`; `None` for what is not pushed (the weekly summary is a
+    /// mail to read at leisure, not a notice).
+    pub fn of(kind: MailKind) -> Option<PushNotice> {
+        const HOUR: u32 = 3_600;
+        let (group, urgency, ttl_secs) = match kind {
+            MailKind::CheckInReminder | MailKind::TalkReminder | MailKind::CommitmentReminder => {
+                (PushGroup::Reminders, Urgency::High, HOUR)
+            }
+            MailKind::MissedNotice => (PushGroup::Reminders, Urgency::Normal, 24 * HOUR),
+            MailKind::Activity => (PushGroup::Activity, Urgency::Normal, 24 * HOUR),
+            MailKind::WeeklyCheckIn | MailKind::WeeklyPartnerReady => {
+                (PushGroup::Weekly, Urgency::Normal, 12 * HOUR)
+            }
+            MailKind::WeeklySummary => return None,
+        };
+        Some(PushNotice {
+            group,
+            urgency,
+            ttl_secs,
+        })
     }
 }
 
@@ -250,6 +320,23 @@ mod tests {
         assert!(
             parse_endpoint(&format!("https://a.example/{}", "x".repeat(2_000)), false).is_err()
         );
+    }
+
+    #[test]
+    fn a_device_is_pushed_only_the_kinds_it_chose() {
+        let only_reminders = PushKinds {
+            reminders: true,
+            activity: false,
+            weekly: false,
+        };
+        assert!(only_reminders.admits(MailKind::CheckInReminder));
+        assert!(only_reminders.admits(MailKind::MissedNotice));
+        assert!(!only_reminders.admits(MailKind::Activity));
+        assert!(!only_reminders.admits(MailKind::WeeklyPartnerReady));
+        // The weekly summary is mail only, whatever the device chose.
+        assert!(!PushKinds::default().admits(MailKind::WeeklySummary));
+        let reminder = PushNotice::of(MailKind::TalkReminder).map(|n| (n.urgency, n.ttl_secs));
+        assert_eq!(reminder, Some((Urgency::High, 3_600)));
     }
 
     #[test]

@@ -1,12 +1,16 @@
-//! The outbox worker: claims due deliveries, sends them concurrently through the [`Mailer`], and
-//! records each outcome. A failed send is retried with exponential backoff and jitter until the
-//! attempt limit, then marked `failed` with its last error. Several instances may run it at once:
-//! claims are leased rows, so no two workers hold the same mail.
+//! The outbox worker: claims due deliveries, sends them concurrently (mail through the
+//! [`Mailer`], pushes through the [`Pusher`]), and records each outcome. A failed send is retried
+//! with exponential backoff and jitter (or later, when a push service asks for it) until the
+//! attempt limit, then marked `failed` with its last error. Several instances may run it at
+//! once: claims are leased rows, so no two workers hold the same delivery.
 
-use crate::mailer::{MailError, Mailer};
+use crate::mailer::Mailer;
+use crate::pusher::Pusher;
+use crate::send_error::SendError;
 use chrono::Duration as Span;
+use kept_core::push::PushNotice;
 use kept_store::Store;
-use kept_store::outbox::{ClaimedDelivery, Outcome};
+use kept_store::outbox::{ClaimedDelivery, Outcome, Settlement};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +45,9 @@ impl Default for WorkerOptions {
     }
 }
 
+/// The longest a push service's `Retry-After` is waited for (a longer one is cut to it).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3_600);
+
 /// How one delivery attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryResult {
@@ -69,8 +76,32 @@ pub struct RoundReport {
 pub struct OutboxWorker {
     store: Store,
     mailer: Mailer,
+    pusher: Option<Pusher>,
     options: WorkerOptions,
     observer: Option<Arc<dyn DeliveryObserver>>,
+}
+
+/// A delivery's channel, ready to send on.
+#[derive(Debug, Clone)]
+struct Channels {
+    mailer: Mailer,
+    pusher: Option<Pusher>,
+}
+
+impl Channels {
+    async fn send(&self, delivery: &ClaimedDelivery) -> Result<(), SendError> {
+        let Some(target) = &delivery.push else {
+            return Ok(self.mailer.send(delivery).await?);
+        };
+        let Some(pusher) = &self.pusher else {
+            return Err(SendError::Permanent("push is not set up".into()));
+        };
+        let Some(notice) = delivery.kind.and_then(PushNotice::of) else {
+            return Err(SendError::Permanent("not a kind that is pushed".into()));
+        };
+        let payload = delivery.data.to_string();
+        pusher.send(target, payload.as_bytes(), notice).await
+    }
 }
 
 impl OutboxWorker {
@@ -78,9 +109,16 @@ impl OutboxWorker {
         OutboxWorker {
             store,
             mailer,
+            pusher: None,
             options,
             observer: None,
         }
+    }
+
+    /// Sends the outbox's pushes through `pusher` (without one they fail).
+    pub fn with_pusher(mut self, pusher: Pusher) -> Self {
+        self.pusher = Some(pusher);
+        self
     }
 
     /// Tells `observer` of every attempt.
@@ -120,11 +158,15 @@ impl OutboxWorker {
             .await
             .map_err(|e| kept_store::StoreError::Internal(e.to_string()))??;
         let mut sends = JoinSet::new();
+        let channels = Channels {
+            mailer: self.mailer.clone(),
+            pusher: self.pusher.clone(),
+        };
         for delivery in claimed {
-            let mailer = self.mailer.clone();
+            let channels = channels.clone();
             sends.spawn(async move {
                 let started = std::time::Instant::now();
-                let outcome = mailer.send(&delivery).await;
+                let outcome = channels.send(&delivery).await;
                 (delivery, outcome, started.elapsed())
             });
         }
@@ -136,10 +178,12 @@ impl OutboxWorker {
             };
             let outcome = self.outcome(&delivery, sent, &mut report);
             if let Some(observer) = &self.observer {
-                let result = match &outcome.result {
-                    Ok(()) => DeliveryResult::Sent,
-                    Err((_, Some(_))) => DeliveryResult::Retrying,
-                    Err((_, None)) => DeliveryResult::Failed,
+                let result = match &outcome.settlement {
+                    Settlement::Sent => DeliveryResult::Sent,
+                    Settlement::Retry { .. } => DeliveryResult::Retrying,
+                    Settlement::Failed { .. } | Settlement::DeviceGone { .. } => {
+                        DeliveryResult::Failed
+                    }
                 };
                 observer.attempted(result, took);
             }
@@ -155,17 +199,18 @@ impl OutboxWorker {
         Ok(report)
     }
 
-    /// What to record for one attempt: sent, retry later (with backoff), or give up.
+    /// What to record for one attempt: sent, retry later (with backoff, or when the push
+    /// service asked), give up, or forget a device that is gone.
     fn outcome(
         &self,
         delivery: &ClaimedDelivery,
-        sent: Result<(), MailError>,
+        sent: Result<(), SendError>,
         report: &mut RoundReport,
     ) -> Outcome {
-        let result = match sent {
+        let settlement = match sent {
             Ok(()) => {
                 report.sent += 1;
-                Ok(())
+                Settlement::Sent
             }
             Err(error) => {
                 tracing::warn!(
@@ -173,23 +218,33 @@ impl OutboxWorker {
                     template = %delivery.template,
                     attempts = delivery.attempts,
                     %error,
-                    "mail not sent"
+                    "not delivered"
                 );
-                let give_up =
-                    error.is_permanent() || delivery.attempts >= self.options.max_attempts;
-                if give_up {
-                    report.failed += 1;
-                    Err((error.to_string(), None))
-                } else {
-                    report.retrying += 1;
-                    let retry_at = self.store.now() + self.backoff(delivery);
-                    Err((error.to_string(), Some(retry_at)))
+                let out_of_attempts = delivery.attempts >= self.options.max_attempts;
+                match error {
+                    SendError::Gone(error) => {
+                        report.failed += 1;
+                        Settlement::DeviceGone { error }
+                    }
+                    SendError::Retry { error, after } if !out_of_attempts => {
+                        report.retrying += 1;
+                        let asked = after
+                            .and_then(|wait| Span::from_std(wait.min(MAX_RETRY_AFTER)).ok())
+                            .unwrap_or_default();
+                        let at = self.store.now() + self.backoff(delivery).max(asked);
+                        Settlement::Retry { error, at }
+                    }
+                    SendError::Retry { error, .. } | SendError::Permanent(error) => {
+                        report.failed += 1;
+                        Settlement::Failed { error }
+                    }
                 }
             }
         };
         Outcome {
             id: delivery.id.clone(),
-            result,
+            push: delivery.push.as_ref().map(|target| target.subscription),
+            settlement,
         }
     }
 

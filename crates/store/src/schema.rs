@@ -281,6 +281,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        push_subscription_id -> Nullable<Text>,
     }
 }
 

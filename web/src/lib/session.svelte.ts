@@ -3,6 +3,7 @@
 // load and forgets everything on signing out.
 import { api, call, refreshSession, setAccessToken, whenSignedOut, type Schemas } from './api/client';
 import { setZone } from './format';
+import { forgetThisDevice, leaveThisDevice } from './push';
 
 export type User = Schemas['User'];
 export type Space = Schemas['Space'];
@@ -84,6 +85,8 @@ export async function signUp(
 
 /** Ends the session on the server, then here. A failure (offline) throws: the person is told. */
 export async function signOut(everywhere: boolean): Promise<void> {
+  // Signing out everywhere removes every device on the server; signing out here removes this one.
+  if (!everywhere) await leaveThisDevice();
   await call(api.POST(everywhere ? '/api/v1/auth/logout-all' : '/api/v1/auth/logout'));
   forget();
 }
@@ -97,4 +100,5 @@ export function forget(): void {
   void caches?.delete('kept-offline');
   void caches?.delete('kept-pages');
   navigator.serviceWorker?.controller?.postMessage('forget');
+  void forgetThisDevice();
 }

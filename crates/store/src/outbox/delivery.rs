@@ -1,15 +1,15 @@
-//! The worker's side of the outbox: claiming due mail under a lease, and settling each delivery
-//! as sent, to be retried or failed.
+//! The worker's side of the outbox: claiming due mail and pushes under a lease, and settling
+//! each delivery as sent, to be retried or failed (or, for a push, its device gone).
 
-use crate::Store;
 use crate::dialect::load_claimed;
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{stored_json, stored_name, stored_time};
-use crate::schema::deliveries;
+use crate::schema::{deliveries, push_subscriptions as subs};
+use crate::{DbConnection, Store};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use kept_core::UserId;
 use kept_core::mail::MailKind;
+use kept_core::{PushSubscriptionId, UserId};
 use serde_json::Value;
 
 /// Templates whose data carries a secret (a single-use link): the data is cleared once sent.
@@ -27,6 +27,26 @@ pub struct ClaimedDelivery {
     pub data: Value,
     /// Attempts so far, this one included.
     pub attempts: i32,
+    /// For a push, the device it goes to (`data` is then its payload); `None` for mail.
+    pub push: Option<PushTarget>,
+}
+
+/// The device a push goes to: the endpoint its push service gave it and its keys (base64url).
+#[derive(Clone)]
+pub struct PushTarget {
+    pub subscription: PushSubscriptionId,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+impl std::fmt::Debug for PushTarget {
+    // The endpoint and keys are secrets of the device: they stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushTarget")
+            .field("subscription", &self.subscription)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Queryable)]
@@ -39,11 +59,13 @@ struct ClaimRow {
     kind: Option<String>,
     data: String,
     attempts: i32,
+    push_subscription_id: Option<String>,
 }
 
 impl ClaimedDelivery {
-    fn read(row: ClaimRow) -> StoreResult<Self> {
+    fn read(row: ClaimRow, push: Option<PushTarget>) -> StoreResult<Self> {
         Ok(ClaimedDelivery {
+            push,
             recipient: row
                 .recipient_id
                 .as_deref()
@@ -64,11 +86,31 @@ impl ClaimedDelivery {
     }
 }
 
-/// How one attempt ended: sent, or an error with the time to try again (`None`: give up).
+/// How one attempt ended, for the delivery `id` (to the device `push`, for a push).
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub id: String,
-    pub result: Result<(), (String, Option<DateTime<Utc>>)>,
+    pub push: Option<PushSubscriptionId>,
+    pub settlement: Settlement,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Sent,
+    /// Failed this time; tried again at `at`.
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    /// Failed for good.
+    Failed {
+        error: String,
+    },
+    /// The push service says the device is gone (404, 410): it is removed, and its pushes
+    /// with it.
+    DeviceGone {
+        error: String,
+    },
 }
 
 /// Counts of the outbox by status, for tests, `/metrics` and benchmarks.
@@ -144,14 +186,21 @@ impl Store {
                     deliveries::kind,
                     deliveries::data,
                     deliveries::attempts,
+                    deliveries::push_subscription_id,
                 ))
                 .load(conn)?;
+            let devices = push_targets(conn, &rows)?;
             // Each row is read on its own: one that cannot be read is logged and marked failed
             // (it would fail every time), and does not hold back the others.
             let mut claimed = Vec::with_capacity(rows.len());
             for row in rows {
                 let id = row.id.clone();
-                match ClaimedDelivery::read(row) {
+                let push = row
+                    .push_subscription_id
+                    .as_ref()
+                    .and_then(|device| devices.iter().find(|t| t.subscription.to_string() == *device))
+                    .cloned();
+                match ClaimedDelivery::read(row, push) {
                     Ok(delivery) => claimed.push(delivery),
                     Err(StoreError::Corrupt(cause)) => {
                         tracing::error!(delivery = %id, %cause, "a delivery's stored data is corrupt");
@@ -170,8 +219,9 @@ impl Store {
     }
 
     /// Records the outcome of each attempt in one transaction. Sent mail loses the secrets in
-    /// its data (single-use links); a failure is retried at its time, or marked failed with
-    /// its error kept.
+    /// its data (single-use links), and a sent push marks its device used; a failure is retried
+    /// at its time, or marked failed with its error kept; a device its push service says is
+    /// gone is removed, with its pushes.
     pub fn settle_deliveries(&self, outcomes: &[Outcome]) -> StoreResult<()> {
         let now = stored_time(self.now());
         self.write(|conn| {
@@ -179,8 +229,8 @@ impl Store {
                 let pending = deliveries::table
                     .find(&outcome.id)
                     .filter(deliveries::status.eq("pending"));
-                match &outcome.result {
-                    Ok(()) => {
+                match &outcome.settlement {
+                    Settlement::Sent => {
                         diesel::update(pending)
                             .set((
                                 deliveries::status.eq("sent"),
@@ -192,22 +242,33 @@ impl Store {
                             .filter(deliveries::template.eq_any(SECRET_TEMPLATES))
                             .set(deliveries::data.eq("{}"))
                             .execute(conn)?;
+                        if let Some(device) = outcome.push {
+                            diesel::update(subs::table.find(device))
+                                .set(subs::last_used_at.eq(now))
+                                .execute(conn)?;
+                        }
                     }
-                    Err((error, Some(retry_at))) => {
+                    Settlement::Retry { error, at } => {
                         diesel::update(pending)
                             .set((
-                                deliveries::next_attempt_at.eq(stored_time(*retry_at)),
+                                deliveries::next_attempt_at.eq(stored_time(*at)),
                                 deliveries::last_error.eq(error),
                             ))
                             .execute(conn)?;
                     }
-                    Err((error, None)) => {
+                    Settlement::Failed { error } => {
                         diesel::update(pending)
                             .set((
                                 deliveries::status.eq("failed"),
                                 deliveries::last_error.eq(error),
                             ))
                             .execute(conn)?;
+                    }
+                    Settlement::DeviceGone { error } => {
+                        tracing::info!(delivery = %outcome.id, %error, "a push device is gone; removed");
+                        if let Some(device) = outcome.push {
+                            diesel::delete(subs::table.find(device)).execute(conn)?;
+                        }
                     }
                 }
             }
@@ -233,4 +294,28 @@ impl Store {
             Ok(counts)
         })
     }
+}
+
+/// The devices the claimed pushes among `rows` go to, read in one query.
+fn push_targets(conn: &mut DbConnection, rows: &[ClaimRow]) -> StoreResult<Vec<PushTarget>> {
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|row| row.push_subscription_id.as_deref())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<(PushSubscriptionId, String, String, String)> = subs::table
+        .filter(subs::id.eq_any(ids))
+        .select((subs::id, subs::endpoint, subs::p256dh, subs::auth))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|(subscription, endpoint, p256dh, auth)| PushTarget {
+            subscription,
+            endpoint,
+            p256dh,
+            auth,
+        })
+        .collect())
 }

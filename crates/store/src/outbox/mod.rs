@@ -1,5 +1,6 @@
-//! The outbox: mail is written here inside the command's transaction (so it exists exactly when
-//! the command committed), then claimed, sent and settled by the worker in `kept-notify`.
+//! The outbox: mail (and the Web Push notices beside it) is written here inside the command's
+//! transaction (so it exists exactly when the command committed), then claimed, sent and settled
+//! by the worker in `kept-notify`.
 //! Whether a person gets a mail at all (verified address, preferences) and when (quiet hours) is
 //! decided at writing time, from core's rules.
 
@@ -17,29 +18,10 @@ use kept_core::{SpaceId, UserId};
 use serde_json::{Value, json};
 
 mod delivery;
-pub use delivery::{Backlog, ClaimedDelivery, OutboxCounts, Outcome};
-
-/// One mail to write. `dedupe_key` makes writing it twice harmless and names the message
-/// (its `Message-ID` derives from it).
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub dedupe_key: String,
-    pub template: &'static str,
-    /// `None` for account mail, which is always sent and has no unsubscribe.
-    pub kind: Option<MailKind>,
-    /// Whose doing the mail is about (so a safety exit can stop it).
-    pub about: Option<UserId>,
-    pub data: Value,
-}
-
-/// Who a mail goes to.
-#[derive(Debug, Clone)]
-pub enum To {
-    /// A person with an account: their preferences and quiet hours apply.
-    User(UserId),
-    /// An address without an account (an invite).
-    Address(String),
-}
+mod message;
+mod push_rows;
+pub use delivery::{Backlog, ClaimedDelivery, OutboxCounts, Outcome, PushTarget, Settlement};
+pub use message::{Mail, To};
 
 /// What the outbox needs to know about a recipient.
 struct Recipient {
@@ -102,6 +84,12 @@ pub(crate) fn enqueue(
             let Some(person) = recipient(conn, user)? else {
                 return Ok(false);
             };
+            // The person's devices are told too, by their own choice of kinds rather than the
+            // mail switches, and held by the same quiet hours.
+            if let Some(kind) = mail.kind {
+                let due = person.preferences.release(now, person.zone);
+                push_rows::enqueue_pushes(conn, user, &mail, kind, due, now)?;
+            }
             // An unverified address gets only the mail that verifies it.
             if !person.verified && mail.template != "verify_email" {
                 return Ok(false);

@@ -255,7 +255,7 @@ fn person_target(conn: &mut DbConnection, row: &Due, after: DateTime<Utc>) -> St
         ReminderKind::CheckIn => {
             let link = spaces
                 .first()
-                .map_or("/spaces".to_owned(), |s| format!("/spaces/{s}/check-ins"));
+                .map_or("/spaces".to_owned(), |s| format!("/spaces/{s}"));
             (
                 "reminder",
                 MailKind::CheckInReminder,

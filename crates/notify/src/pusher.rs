@@ -1,0 +1,221 @@
+//! Sending one Web Push (RFC 8030): the payload encrypted to the device, the VAPID
+//! `Authorization`, `TTL` and `Urgency` headers, one POST to the endpoint, and what the push
+//! service's answer means for the outbox: sent, try again (5xx, 429, no connection; with its
+//! `Retry-After`), the device gone (404, 410), or a failure that trying again cannot mend.
+//!
+//! The endpoint is an address a client chose, so the connection is guarded as well as the
+//! stored URL: the endpoint is checked again before each push, names are resolved by a resolver
+//! that drops internal addresses (a name that later resolves to loopback is not followed),
+//! redirects are not followed, proxies from the environment are not used.
+
+use crate::send_error::SendError;
+use crate::web_push::{encrypt, vapid_authorization};
+use chrono::{DateTime, Utc};
+use kept_core::push::{DeviceKeys, PushNotice, is_internal, parse_endpoint};
+use kept_store::outbox::PushTarget;
+use reqwest::StatusCode;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a push needs from the server: its VAPID key and who runs it.
+#[derive(Clone)]
+pub struct PushOptions {
+    /// The VAPID private key, PKCS#8 DER.
+    pub vapid_der: Vec<u8>,
+    /// Its public point, base64url (the `k=` of the header).
+    pub vapid_public: String,
+    /// How the push service's operator can reach ours: `mailto:` or an `https:` URL.
+    pub subject: String,
+    /// Endpoints on loopback and private networks are pushed to (tests, closed networks).
+    pub allow_private: bool,
+    /// The whole request, connection included.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for PushOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushOptions")
+            .field("subject", &self.subject)
+            .field("allow_private", &self.allow_private)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends pushes; cheap to clone (one connection pool).
+#[derive(Debug, Clone)]
+pub struct Pusher {
+    client: reqwest::Client,
+    options: Arc<PushOptions>,
+}
+
+impl Pusher {
+    pub fn new(options: PushOptions) -> Result<Pusher, String> {
+        let client = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: options.allow_private,
+            }))
+            .build()
+            .map_err(|e| format!("push client: {e}"))?;
+        Ok(Pusher {
+            client,
+            options: Arc::new(options),
+        })
+    }
+
+    /// Sends `payload` as a notice of the kind `notice` to the device `target`.
+    pub async fn send(
+        &self,
+        target: &PushTarget,
+        payload: &[u8],
+        notice: PushNotice,
+    ) -> Result<(), SendError> {
+        let endpoint = parse_endpoint(&target.endpoint, self.options.allow_private)
+            .map_err(|e| SendError::Permanent(format!("the endpoint {e}")))?;
+        let keys = DeviceKeys::parse(&target.p256dh, &target.auth)
+            .map_err(|_| SendError::Permanent("the device's keys are malformed".into()))?;
+        let body = encrypt(payload, &keys.p256dh, &keys.auth)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        // The token's expiry is read by the push service's clock, so it is the real time.
+        let authorization = vapid_authorization(
+            &self.options.vapid_der,
+            &self.options.vapid_public,
+            &endpoint.origin(),
+            &self.options.subject,
+            Utc::now(),
+        )
+        .map_err(|e| SendError::Permanent(format!("VAPID token: {e}")))?;
+        let answer = self
+            .client
+            .post(endpoint.as_str())
+            .header("TTL", notice.ttl_secs.to_string())
+            .header("Urgency", notice.urgency.as_str())
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .header("Authorization", authorization)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| SendError::Retry {
+                error: format!("push service not reached: {}", error_chain(&e)),
+                after: None,
+            })?;
+        let status = answer.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let said = format!("push service answered {status}");
+        Err(match status {
+            StatusCode::NOT_FOUND | StatusCode::GONE => SendError::Gone(said),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => SendError::Retry {
+                after: retry_after(answer.headers(), Utc::now()),
+                error: said,
+            },
+            server if server.is_server_error() => SendError::Retry {
+                after: retry_after(answer.headers(), Utc::now()),
+                error: said,
+            },
+            _ => SendError::Permanent(said),
+        })
+    }
+}
+
+/// The error and its causes in one line ("error sending request: connection refused").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        line.push_str(": ");
+        line.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    line
+}
+
+/// The wait a `Retry-After` header asks for: seconds, or an HTTP date (RFC 9110 §10.2.3).
+fn retry_after(headers: &reqwest::header::HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Resolves a push service's name, keeping only the addresses a push may go to.
+#[derive(Debug)]
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let allowed: Vec<SocketAddr> = found
+                .filter(|address| allow_private || !is_internal(address.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    fn wait_for(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        let now = DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        retry_after(&headers, now)
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_a_date() {
+        assert_eq!(wait_for("120"), Some(Duration::from_secs(120)));
+        assert_eq!(
+            wait_for("Mon, 02 Mar 2026 08:05:00 GMT"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            wait_for("Mon, 02 Mar 2026 07:00:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(wait_for("soon"), None);
+    }
+
+    #[tokio::test]
+    async fn a_name_on_the_servers_own_network_is_not_followed() {
+        let guarded = GuardedResolver {
+            allow_private: false,
+        };
+        let name: Name = "localhost".parse().unwrap();
+        assert!(guarded.resolve(name).await.is_err());
+        let allowed = GuardedResolver {
+            allow_private: true,
+        };
+        let name: Name = "localhost".parse().unwrap();
+        assert!(allowed.resolve(name).await.unwrap().next().is_some());
+    }
+}
