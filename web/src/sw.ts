@@ -100,7 +100,8 @@ self.handleNotificationClick = async (link: string): Promise<void> => {
   if (open) {
     // The open app moves to the screen itself (no reload, nothing typed is lost).
     open.postMessage({ type: 'open', link: target.pathname + target.search });
-    await open.focus();
+    // Allowed only while handling the tap itself; the screen has moved either way.
+    await open.focus().catch(() => undefined);
     return;
   }
   await self.clients.openWindow(target.href);
