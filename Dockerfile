@@ -8,7 +8,8 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates libpq5 curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --home /var/lib/kept --create-home kept
+    && useradd --system --home /var/lib/kept --create-home kept \
+    && install -d -o kept -m 700 /var/lib/kept/data
 COPY --from=build /src/target/release/kept /usr/local/bin/kept
 USER kept
 WORKDIR /var/lib/kept

@@ -58,20 +58,41 @@ pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
     }
     let path = config.data.dir.join("vapid.pem");
     match std::fs::read_to_string(&path) {
-        Ok(pem) => SecretKey::from_pkcs8_pem(pem.trim())
-            .map(VapidKey::from_secret)
-            .map_err(|e| format!("{} is not a PKCS#8 P-256 key ({e})", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = kept_notify::web_push::random_key().map_err(|e| e.to_string())?;
-            let pem = secret
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| e.to_string())?;
-            write_private(&path, &pem)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => generate(&path),
+        read => parse_file(&path, read),
+    }
+}
+
+/// The key in the file at `path`, as read.
+fn parse_file(path: &std::path::Path, read: std::io::Result<String>) -> Result<VapidKey, String> {
+    let pem = read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    SecretKey::from_pkcs8_pem(pem.trim())
+        .map(VapidKey::from_secret)
+        .map_err(|e| format!("{} is not a PKCS#8 P-256 key ({e})", path.display()))
+}
+
+/// Makes the key and publishes it at `path` in one step: written whole to a file of this
+/// instance, then linked into place, which fails if another instance sharing the data dir got
+/// there first. Then that instance's key is used, so every instance signs with the same one.
+fn generate(path: &std::path::Path) -> Result<VapidKey, String> {
+    let secret = kept_notify::web_push::random_key().map_err(|e| e.to_string())?;
+    let pem = secret
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
+    // A name no other instance uses (containers may share a process id).
+    let draft = path.with_extension(format!("pem.{}", uuid::Uuid::new_v4().simple()));
+    write_private(&draft, &pem).map_err(|e| format!("cannot write {}: {e}", draft.display()))?;
+    let published = std::fs::hard_link(&draft, path);
+    let _ = std::fs::remove_file(&draft);
+    match published {
+        Ok(()) => {
             tracing::info!(path = %path.display(), "generated a new Web Push (VAPID) key");
             Ok(VapidKey::from_secret(secret))
         }
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            parse_file(path, std::fs::read_to_string(path))
+        }
+        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
     }
 }
 
@@ -125,6 +146,19 @@ mod tests {
             "nonsense".to_owned(),
         )];
         assert!(vapid_key(&Config::load(None, broken).unwrap()).is_err());
+        // Instances starting together on one data dir end up with one key between them.
+        std::fs::remove_file(dir.join("vapid.pem")).unwrap();
+        let racing: Vec<String> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| vapid_key(&config).unwrap().public))
+                .collect();
+            starts.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        assert!(
+            racing.iter().all(|public| *public == racing[0]),
+            "{racing:?}"
+        );
+        assert_eq!(vapid_key(&config).unwrap().public, racing[0]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
