@@ -125,7 +125,10 @@ async fn a_scrape_counts_the_traffic_it_followed(flavor: Flavor) {
         "two verifications, Ben told of the request, Ada reminded"
     );
     assert_eq!(
-        sample(&text, "kept_outbox_deliveries_total{status=\"sent\"}"),
+        sample(
+            &text,
+            "kept_outbox_deliveries_total{channel=\"mail\",status=\"sent\"}"
+        ),
         sent
     );
     assert_eq!(

@@ -140,6 +140,18 @@ async fn a_device_gets_its_kinds_verified_encrypted_and_without_words(flavor: ke
         .filter(|p| p.answered == Some(410))
         .collect();
     assert_eq!(gone.len(), 1, "tried once, then forgotten: {gone:?}");
+    // Operators see pushes apart from mail.
+    let metrics = app.send(app.client.get(app.url("/metrics"))).await;
+    let metrics = metrics.text().await.unwrap();
+    for series in [
+        "kept_outbox_deliveries_total{channel=\"push\",status=\"sent\"} 1",
+        "kept_outbox_deliveries_total{channel=\"push\",status=\"gone\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|line| line == series),
+            "{series} in {metrics}"
+        );
+    }
 }
 
 async fn a_receiver_that_was_down_gets_every_push_once(flavor: kept_tests::Flavor) {

@@ -5,7 +5,7 @@
 //! count apart. Labels hold route templates and names only, never anything a person wrote.
 
 use actix_web::http::{Method, StatusCode};
-use kept_notify::{DeliveryObserver, DeliveryResult};
+use kept_notify::{Channel, DeliveryObserver, DeliveryResult};
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
@@ -58,13 +58,13 @@ impl Metrics {
         let deliveries = IntCounterVec::new(
             Opts::new(
                 "kept_outbox_deliveries_total",
-                "Mail delivery attempts by result: sent, retrying (a later attempt), failed (given up)",
+                "Delivery attempts by channel (mail, push) and result: sent, retrying (a later attempt), failed (given up), gone (a push device its service no longer knows)",
             ),
-            &["status"],
+            &["channel", "status"],
         )?;
         let send_seconds = Histogram::with_opts(HistogramOpts::new(
             "kept_outbox_send_duration_seconds",
-            "Time one mail took to hand to the SMTP server (or to fail)",
+            "Time one delivery took to hand to the SMTP server or push service (or to fail)",
         ))?;
         let reminders_fired = IntCounter::new(
             "kept_reminders_fired_total",
@@ -167,13 +167,18 @@ impl Metrics {
 }
 
 impl DeliveryObserver for Metrics {
-    fn attempted(&self, result: DeliveryResult, took: Duration) {
+    fn attempted(&self, channel: Channel, result: DeliveryResult, took: Duration) {
+        let channel = match channel {
+            Channel::Mail => "mail",
+            Channel::Push => "push",
+        };
         let status = match result {
             DeliveryResult::Sent => "sent",
             DeliveryResult::Retrying => "retrying",
             DeliveryResult::Failed => "failed",
+            DeliveryResult::DeviceGone => "gone",
         };
-        self.deliveries.with_label_values(&[status]).inc();
+        self.deliveries.with_label_values(&[channel, status]).inc();
         self.send_seconds.observe(took.as_secs_f64());
     }
 }

@@ -17,7 +17,7 @@ pub mod web_push;
 pub use bus::{EventBus, InProcessBus, PostgresBus};
 pub use hub::{Hub, Subscription};
 pub use mailer::{Mailer, MailerOptions, UnsubscribeLinks};
-pub use outbox_worker::{DeliveryObserver, DeliveryResult, OutboxWorker, WorkerOptions};
+pub use outbox_worker::{Channel, DeliveryObserver, DeliveryResult, OutboxWorker, WorkerOptions};
 pub use pg_listener::PgListener;
 pub use pusher::{PushOptions, Pusher};
 pub use send_error::SendError;

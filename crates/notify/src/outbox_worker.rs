@@ -56,11 +56,20 @@ pub enum DeliveryResult {
     Retrying,
     /// Failed for good (a permanent error, or out of attempts).
     Failed,
+    /// A push whose device its push service no longer knows (the device is removed).
+    DeviceGone,
+}
+
+/// Which channel a delivery went by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Mail,
+    Push,
 }
 
 /// Told of every delivery attempt, with how long the send took (the server's metrics).
 pub trait DeliveryObserver: Send + Sync + std::fmt::Debug {
-    fn attempted(&self, result: DeliveryResult, took: Duration);
+    fn attempted(&self, channel: Channel, result: DeliveryResult, took: Duration);
 }
 
 /// What one round did.
@@ -181,11 +190,14 @@ impl OutboxWorker {
                 let result = match &outcome.settlement {
                     Settlement::Sent => DeliveryResult::Sent,
                     Settlement::Retry { .. } => DeliveryResult::Retrying,
-                    Settlement::Failed { .. } | Settlement::DeviceGone { .. } => {
-                        DeliveryResult::Failed
-                    }
+                    Settlement::Failed { .. } => DeliveryResult::Failed,
+                    Settlement::DeviceGone { .. } => DeliveryResult::DeviceGone,
                 };
-                observer.attempted(result, took);
+                let channel = match delivery.push {
+                    Some(_) => Channel::Push,
+                    None => Channel::Mail,
+                };
+                observer.attempted(channel, result, took);
             }
             outcomes.push(outcome);
         }
