@@ -4,7 +4,7 @@
 //! A device gets only the kinds it chose, and only the kind and a link, never words; a device
 //! the push service says is gone is removed; a receiver that is down gets every push once when
 //! it is back, and later when it asks for it; quiet hours hold a push; signing out everywhere
-//! drops what was still waiting.
+//! drops what was still waiting. Reminders come the same way, with high urgency.
 
 use chrono::Duration;
 use kept_tests::push_receiver::PushReceiver;
@@ -17,6 +17,7 @@ async fn app_and_receiver(flavor: kept_tests::Flavor) -> Option<(TestApp, PushRe
     let settings = [
         ("KEPT__PUSH__ALLOW_PRIVATE_ENDPOINTS", "true"),
         ("KEPT__MAIL__POLL_MILLIS", "25"),
+        ("KEPT__SCHEDULER__TICK_MILLIS", "40"),
     ];
     let app = spawn_app_with(flavor, &settings).await?;
     let key = app.call(reqwest::Method::GET, "/api/v1/push/public-key", None, None);
@@ -80,7 +81,7 @@ async fn a_device_gets_its_kinds_verified_encrypted_and_without_words(flavor: ke
     let Some((app, receiver)) = app_and_receiver(flavor).await else {
         return;
     };
-    let (ada, ben, space) = app.paired_space().await;
+    let (mut ada, mut ben, space) = app.paired_space().await;
     // Ben's phone takes everything; his laptop only reminders.
     subscribe(&app, &receiver, &ben, "phone", None).await;
     let only_reminders = json!({"reminders": true, "activity": false, "weekly": false});
@@ -140,11 +141,27 @@ async fn a_device_gets_its_kinds_verified_encrypted_and_without_words(flavor: ke
         .filter(|p| p.answered == Some(410))
         .collect();
     assert_eq!(gone.len(), 1, "tried once, then forgotten: {gone:?}");
+    // The laptop takes reminders: Ben's check-in time comes (09:30 in Berlin, his zone), and
+    // it is told at once, with high urgency, for an hour at most.
+    let times = json!({"check_in_times": ["09:30:00"]});
+    expect_json(app.patch_me(&ben.access, times).await, StatusCode::OK).await;
+    app.advance(Duration::minutes(31), &mut [&mut ada, &mut ben])
+        .await;
+    let reminded = receiver.delivered_to("laptop", 1).await;
+    assert_eq!(reminded.len(), 1, "{reminded:?}");
+    assert_eq!(
+        reminded[0].payload,
+        Some(json!({"kind": "check_in_reminder", "link": format!("/spaces/{space}")}))
+    );
+    assert_eq!(
+        (reminded[0].urgency.as_deref(), reminded[0].ttl.as_deref()),
+        (Some("high"), Some("3600"))
+    );
     // Operators see pushes apart from mail.
     let metrics = app.send(app.client.get(app.url("/metrics"))).await;
     let metrics = metrics.text().await.unwrap();
     for series in [
-        "kept_outbox_deliveries_total{channel=\"push\",status=\"sent\"} 1",
+        "kept_outbox_deliveries_total{channel=\"push\",status=\"sent\"} 2",
         "kept_outbox_deliveries_total{channel=\"push\",status=\"gone\"} 1",
     ] {
         assert!(
