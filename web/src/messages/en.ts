@@ -4,6 +4,7 @@ const en = {
   'app.name': 'Kept',
   'app.skip': 'Skip to the screen',
   'app.loading': 'Opening Kept…',
+  'app.screen_failed': 'This screen could not be loaded. Check your connection and try again.',
   'app.offline': 'You are offline. What you see may be out of date, and nothing can be sent until you are back online.',
 
   'nav.label': 'Sections of your space',
