@@ -2,7 +2,7 @@
 // shell and the last timeline open offline, and shows Web Push notifications).
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { navigate } from './lib/router.svelte';
+import { appPath, navigate } from './lib/router.svelte';
 import './app.css';
 
 const target = document.getElementById('app');
@@ -14,8 +14,8 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent) => {
     const data: unknown = event.data;
     if (typeof data === 'object' && data !== null && 'type' in data && data.type === 'open' && 'link' in data) {
-      const link = String(data.link);
-      if (link.startsWith('/') && !link.startsWith('//')) navigate(link);
+      const link = appPath(typeof data.link === 'string' ? data.link : null);
+      if (link) navigate(link);
     }
   });
 }

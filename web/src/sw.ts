@@ -1,19 +1,23 @@
 /// <reference lib="webworker" />
 // Kept's service worker: the app shell from the precache (so the app opens offline), pages
-// network-first (a new release and the operator's settings reach people at once), and for
-// offline reading the last answers of three reads: who I am, my spaces, and the timeline.
-// Nothing else from the API is stored, and never a token. Signing out clears them (the page
+// network-first (a new release and the operator's settings reach people at once), for offline
+// reading the last answers of three reads (who I am, my spaces, and the timeline), and Web Push
+// notifications. Nothing else from the API is stored, and never a token. Signing out clears them (the page
 // posts `forget`; the server also sends Clear-Site-Data on signing out everywhere and on the
 // safety exit). And Web Push: a push carries only a kind and a link, so the notification says
 // something neutral ("Time for your check-in") that is safe on a lock screen, and tapping it
 // opens the linked screen.
 import { t, type MessageKey } from './lib/i18n';
+import { pathInApp } from './lib/app-path';
 import { precacheAndRoute, createHandlerBoundToURL } from 'workbox-precaching';
 import { registerRoute, NavigationRoute } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 
 declare const self: ServiceWorkerGlobalScope & {
-  /** What tapping a notification does; a named function so that tests can call it. */
+  /**
+   * What tapping a notification does. On `self` only so that the browser tests can call it:
+   * a real tap cannot be made in headless Chromium.
+   */
   handleNotificationClick: (link: string) => Promise<void>;
 };
 
@@ -69,7 +73,7 @@ const NOTICES: Record<string, MessageKey> = {
 /** The link of a push, when it is a path inside this app (anything else opens the app's home). */
 function linkOf(data: unknown): string {
   const link = typeof data === 'object' && data !== null && 'link' in data ? data.link : null;
-  return typeof link === 'string' && link.startsWith('/') && !link.startsWith('//') ? link : '/';
+  return pathInApp(link, self.location.origin) ?? '/';
 }
 
 self.addEventListener('push', (event: PushEvent) => {
@@ -83,7 +87,7 @@ self.addEventListener('push', (event: PushEvent) => {
   const link = linkOf(data);
   event.waitUntil(
     self.registration.showNotification(t('push.title'), {
-      body: t(NOTICES[kind] ?? 'push.general'),
+      body: t(Object.hasOwn(NOTICES, kind) ? (NOTICES[kind] as MessageKey) : 'push.general'),
       icon: '/icon-192.png',
       badge: '/icon-192.png',
       // One notification per screen: a second notice about the same thing replaces the first.
@@ -94,17 +98,17 @@ self.addEventListener('push', (event: PushEvent) => {
 });
 
 self.handleNotificationClick = async (link: string): Promise<void> => {
-  const target = new URL(linkOf({ link }), self.location.origin);
+  const path = linkOf({ link });
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const open = windows.find((client) => new URL(client.url).origin === target.origin);
+  const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
   if (open) {
     // The open app moves to the screen itself (no reload, nothing typed is lost).
-    open.postMessage({ type: 'open', link: target.pathname + target.search });
+    open.postMessage({ type: 'open', link: path });
     // Allowed only while handling the tap itself; the screen has moved either way.
     await open.focus().catch(() => undefined);
     return;
   }
-  await self.clients.openWindow(target.href);
+  await self.clients.openWindow(new URL(path, self.location.origin).href);
 };
 
 self.addEventListener('notificationclick', (event: NotificationEvent) => {

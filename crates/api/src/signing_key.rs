@@ -39,8 +39,10 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> 
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, contents.as_bytes())?;
-    Ok(())
+    let mut file = options.open(path)?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())?;
+    // On disk before anyone relies on it: a key lost to a crash would orphan what it signed.
+    file.sync_all()
 }
 
 #[cfg(test)]

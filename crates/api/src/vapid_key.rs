@@ -82,7 +82,12 @@ fn generate(path: &std::path::Path) -> Result<VapidKey, String> {
     // A name no other instance uses (containers may share a process id).
     let draft = path.with_extension(format!("pem.{}", uuid::Uuid::new_v4().simple()));
     write_private(&draft, &pem).map_err(|e| format!("cannot write {}: {e}", draft.display()))?;
-    let published = std::fs::hard_link(&draft, path);
+    let published = match std::fs::hard_link(&draft, path) {
+        // A file system without hard links: moved into place instead (two instances starting
+        // at the same moment could then each keep their own key until restarted).
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => std::fs::rename(&draft, path),
+        linked => linked,
+    };
     let _ = std::fs::remove_file(&draft);
     match published {
         Ok(()) => {

@@ -204,15 +204,28 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_internal_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
+    // The IPv4 address inside NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses: on networks
+    // that translate them, they reach that IPv4 host.
+    let embedded = |high: u16, low: u16| {
+        let [a, b] = high.to_be_bytes();
+        let [c, d] = low.to_be_bytes();
+        is_internal_v4(Ipv4Addr::new(a, b, c, d))
+    };
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        // Unique local fc00::/7 and link-local fe80::/10.
+        // Unique local fc00::/7, link-local fe80::/10 and the old site-local fec0::/10.
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
+        || (first & 0xffc0) == 0xfec0
         // Documentation 2001:db8::/32.
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        || (first == 0x2001 && segments[1] == 0x0db8)
+        // IPv4-compatible ::a.b.c.d (deprecated; never a public host).
+        || segments[..6].iter().all(|s| *s == 0)
+        || (segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && embedded(segments[6], segments[7]))
+        || (first == 0x2002 && embedded(segments[1], segments[2]))
 }
 
 /// The keys a subscription's messages are encrypted to, as the browser gives them
@@ -305,6 +318,10 @@ mod tests {
             "https://[fd00::1]/x",
             "https://[fe80::1]/x",
             "https://[::ffff:10.0.0.1]/x",
+            "https://[64:ff9b::a9fe:a9fe]/x",
+            "https://[2002:c0a8:101::1]/x",
+            "https://[::10.0.0.1]/x",
+            "https://[fec0::1]/x",
             "https://localhost/x",
             "https://push.localhost/x",
             "https://intranet/x",
@@ -315,6 +332,10 @@ mod tests {
         ] {
             assert!(parse_endpoint(refused, false).is_err(), "{refused}");
         }
+        // Translated addresses of public hosts are public.
+        assert!(parse_endpoint("https://[64:ff9b::808:808]/x", false).is_ok());
+        assert!(parse_endpoint("https://[2002:808:808::1]/x", false).is_ok());
+        assert!(parse_endpoint("https://[2001:4860::8888]/x", false).is_ok());
         assert!(parse_endpoint("http://127.0.0.1:8099/push/1", true).is_ok());
         assert!(parse_endpoint("ftp://127.0.0.1/x", true).is_err());
         assert!(

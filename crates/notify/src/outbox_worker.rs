@@ -78,6 +78,8 @@ pub struct RoundReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Pushes to devices their push service no longer knows (removed).
+    pub gone: usize,
 }
 
 /// The worker; [`OutboxWorker::spawn`] runs it until `stop` turns true.
@@ -143,7 +145,11 @@ impl OutboxWorker {
             loop {
                 match self.round().await {
                     // A full batch: more may be waiting.
-                    Ok(report) if report.sent + report.retrying + report.failed > 0 => continue,
+                    Ok(report)
+                        if report.sent + report.retrying + report.failed + report.gone > 0 =>
+                    {
+                        continue;
+                    }
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "outbox round failed; retrying"),
                 }
@@ -235,7 +241,7 @@ impl OutboxWorker {
                 let out_of_attempts = delivery.attempts >= self.options.max_attempts;
                 match error {
                     SendError::Gone(error) => {
-                        report.failed += 1;
+                        report.gone += 1;
                         Settlement::DeviceGone { error }
                     }
                     SendError::Retry { error, after } if !out_of_attempts => {

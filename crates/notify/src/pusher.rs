@@ -30,7 +30,8 @@ pub struct PushOptions {
     pub subject: String,
     /// Endpoints on loopback and private networks are pushed to (tests, closed networks).
     pub allow_private: bool,
-    /// The whole request, connection included.
+    /// The whole request, connection included (the mail's `timeout_secs`: one setting for how
+    /// long the outbox waits on the other side).
     pub timeout: Duration,
 }
 
@@ -102,7 +103,11 @@ impl Pusher {
             .send()
             .await
             .map_err(|e| SendError::Retry {
-                error: format!("push service not reached: {}", error_chain(&e)),
+                // Without the URL: the endpoint is the device's secret, kept out of logs.
+                error: format!(
+                    "push service not reached: {}",
+                    error_chain(&e.without_url())
+                ),
                 after: None,
             })?;
         let status = answer.status();
@@ -110,13 +115,15 @@ impl Pusher {
             return Ok(());
         }
         let said = format!("push service answered {status}");
+        let busy = matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT
+        ) || status.is_server_error();
         Err(match status {
             StatusCode::NOT_FOUND | StatusCode::GONE => SendError::Gone(said),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => SendError::Retry {
-                after: retry_after(answer.headers(), Utc::now()),
-                error: said,
-            },
-            server if server.is_server_error() => SendError::Retry {
+            // An HTTP date in Retry-After is the push service's wall clock, so the wait is
+            // measured from ours (the outbox adds it to its own clock).
+            _ if busy => SendError::Retry {
                 after: retry_after(answer.headers(), Utc::now()),
                 error: said,
             },

@@ -220,9 +220,11 @@ impl Store {
                     users::updated_at.eq(stored_time(now)),
                 ))
                 .execute(conn)?;
-            // What is still waiting of that kind is not sent either.
+            // What mail is still waiting of that kind is not sent either (pushes follow the
+            // devices' own choice of kinds, not the mail switches).
             diesel::update(deliveries::table)
                 .filter(deliveries::recipient_id.eq(user))
+                .filter(deliveries::push_subscription_id.is_null())
                 .filter(deliveries::kind.eq(kind))
                 .filter(deliveries::status.eq("pending"))
                 .set((

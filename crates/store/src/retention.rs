@@ -78,9 +78,16 @@ impl Store {
 fn delete(conn: &mut DbConnection, space: SpaceId) -> StoreResult<()> {
     crate::events::ring_without_event(conn, space)?;
     // Mail about the space's events may quote its words; it is named by the event it was for.
+    // Pushes about it carry no words, only a link that now leads nowhere: they are not sent.
+    let about_space = format!("event:{space}:%");
     diesel::update(deliveries::table)
-        .filter(deliveries::dedupe_key.like(format!("event:{space}:%")))
+        .filter(deliveries::dedupe_key.like(&about_space))
+        .filter(deliveries::push_subscription_id.is_null())
         .set(deliveries::data.eq("{}"))
+        .execute(conn)?;
+    diesel::delete(deliveries::table)
+        .filter(deliveries::dedupe_key.like(&about_space))
+        .filter(deliveries::push_subscription_id.is_not_null())
         .execute(conn)?;
     diesel::delete(spaces::table.find(space)).execute(conn)?;
     Ok(())

@@ -63,6 +63,8 @@ export async function turnOn(label: string, kinds: PushKinds): Promise<Schemas['
   const { public_key } = await call(api.GET('/api/v1/push/public-key'));
   let subscription: PushSubscription;
   try {
+    // One made earlier (maybe with a key this server no longer has) would make subscribing fail.
+    await (await worker.pushManager.getSubscription())?.unsubscribe();
     subscription = await worker.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: keyBytes(public_key),

@@ -1,5 +1,6 @@
 // A small client-side router over the History API: the app's routes are the links Kept mails
 // (/join/{code}, /spaces/{id}/…), so each screen is a plain path with no hash.
+import { pathInApp } from './app-path';
 
 export interface Location {
   path: string;
@@ -43,14 +44,7 @@ export function interceptLinks(event: MouseEvent): void {
 
 /** `wanted` as a path inside this app (for a `next` parameter), or null for anything else. */
 export function appPath(wanted: string | null): string | null {
-  if (!wanted?.startsWith('/')) return null;
-  try {
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local reading, not state
-    const url = new URL(wanted, window.location.origin);
-    return url.origin === window.location.origin ? url.pathname + url.search : null;
-  } catch {
-    return null;
-  }
+  return pathInApp(wanted, window.location.origin);
 }
 
 /** Matches `path` against a pattern like `/spaces/:space/talks/:talk`; the named parts or null. */

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use kept_core::mail::MailKind;
 use kept_core::{PushSubscriptionId, UserId};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Templates whose data carries a secret (a single-use link): the data is cleared once sent.
 const SECRET_TEMPLATES: &[&str] = &["verify_email", "password_reset", "invite"];
@@ -63,7 +64,15 @@ struct ClaimRow {
 }
 
 impl ClaimedDelivery {
-    fn read(row: ClaimRow, push: Option<PushTarget>) -> StoreResult<Self> {
+    /// The row as the worker wants it; a push whose device is not among `devices` cannot be
+    /// sent anywhere (removing a device removes its pushes, so this is a broken row).
+    fn read(row: ClaimRow, devices: &HashMap<String, PushTarget>) -> StoreResult<Self> {
+        let push = match &row.push_subscription_id {
+            None => None,
+            Some(device) => Some(devices.get(device).cloned().ok_or_else(|| {
+                StoreError::Corrupt(format!("push device {device} is not stored"))
+            })?),
+        };
         Ok(ClaimedDelivery {
             push,
             recipient: row
@@ -195,12 +204,7 @@ impl Store {
             let mut claimed = Vec::with_capacity(rows.len());
             for row in rows {
                 let id = row.id.clone();
-                let push = row
-                    .push_subscription_id
-                    .as_ref()
-                    .and_then(|device| devices.iter().find(|t| t.subscription.to_string() == *device))
-                    .cloned();
-                match ClaimedDelivery::read(row, push) {
+                match ClaimedDelivery::read(row, &devices) {
                     Ok(delivery) => claimed.push(delivery),
                     Err(StoreError::Corrupt(cause)) => {
                         tracing::error!(delivery = %id, %cause, "a delivery's stored data is corrupt");
@@ -296,14 +300,17 @@ impl Store {
     }
 }
 
-/// The devices the claimed pushes among `rows` go to, read in one query.
-fn push_targets(conn: &mut DbConnection, rows: &[ClaimRow]) -> StoreResult<Vec<PushTarget>> {
+/// The devices the claimed pushes among `rows` go to, by id, read in one query.
+fn push_targets(
+    conn: &mut DbConnection,
+    rows: &[ClaimRow],
+) -> StoreResult<HashMap<String, PushTarget>> {
     let ids: Vec<&str> = rows
         .iter()
         .filter_map(|row| row.push_subscription_id.as_deref())
         .collect();
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
     let found: Vec<(PushSubscriptionId, String, String, String)> = subs::table
         .filter(subs::id.eq_any(ids))
@@ -311,11 +318,14 @@ fn push_targets(conn: &mut DbConnection, rows: &[ClaimRow]) -> StoreResult<Vec<P
         .load(conn)?;
     Ok(found
         .into_iter()
-        .map(|(subscription, endpoint, p256dh, auth)| PushTarget {
-            subscription,
-            endpoint,
-            p256dh,
-            auth,
+        .map(|(subscription, endpoint, p256dh, auth)| {
+            let target = PushTarget {
+                subscription,
+                endpoint,
+                p256dh,
+                auth,
+            };
+            (subscription.to_string(), target)
         })
         .collect())
 }
