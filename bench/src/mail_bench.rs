@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A fresh database for one measurement: a SQLite file, or a new PostgreSQL database.
-struct Scratch {
+pub(crate) struct Scratch {
     url: String,
     admin: Option<String>,
     name: String,
@@ -27,7 +27,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(postgres: Option<&str>, label: &str) -> Scratch {
+    pub(crate) fn new(postgres: Option<&str>, label: &str) -> Scratch {
         let dir = tempfile::tempdir().unwrap();
         let name = format!("kept_bench_{label}_{}", std::process::id());
         let Some(admin) = postgres else {
@@ -61,7 +61,7 @@ impl Scratch {
         }
     }
 
-    fn store(&self, clock: &ManualClock) -> Store {
+    pub(crate) fn store(&self, clock: &ManualClock) -> Store {
         let options = PoolOptions {
             max_size: 4,
             connect_timeout: Duration::from_secs(10),
@@ -75,7 +75,7 @@ impl Scratch {
     }
 
     /// Runs SQL statements directly (bulk set-up the API has no call for).
-    fn execute(&self, sql: &str) {
+    pub(crate) fn execute(&self, sql: &str) {
         match &self.admin {
             Some(_) => PgConnection::establish(&self.url)
                 .unwrap()
@@ -103,7 +103,7 @@ impl Scratch {
     }
 
     /// A timestamp literal typed for this backend (PostgreSQL will not take text for one).
-    fn ts(&self, literal: &str) -> String {
+    pub(crate) fn ts(&self, literal: &str) -> String {
         match self.admin {
             Some(_) => format!("TIMESTAMP '{literal}'"),
             None => format!("'{literal}'"),
@@ -135,7 +135,7 @@ impl Drop for Scratch {
     }
 }
 
-fn start_time() -> chrono::DateTime<Utc> {
+pub(crate) fn start_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap()
 }
 
@@ -225,13 +225,13 @@ pub fn scheduler(postgres: Option<&str>) {
 }
 
 /// aiosmtpd's discarding sink on a free loopback port.
-struct SinkServer {
-    port: u16,
+pub(crate) struct SinkServer {
+    pub(crate) port: u16,
     child: Child,
 }
 
 impl SinkServer {
-    fn start() -> SinkServer {
+    pub(crate) fn start() -> SinkServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -266,7 +266,12 @@ impl Drop for SinkServer {
 }
 
 /// Mails per second for draining `count` queued mails with SMTP `pool_size` (0: no pool).
-async fn drain_rate(postgres: Option<&str>, smtp: u16, count: usize, pool_size: u32) -> f64 {
+pub(crate) async fn drain_rate(
+    postgres: Option<&str>,
+    smtp: u16,
+    count: usize,
+    pool_size: u32,
+) -> f64 {
     let scratch = Scratch::new(postgres, &format!("outbox{pool_size}"));
     let clock = ManualClock::new(start_time());
     let store = scratch.store(&clock);

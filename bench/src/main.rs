@@ -2,6 +2,8 @@
 //!
 //! `kept-bench scheduler|outbox [--postgres URL]`: see [`mail_bench`].
 //!
+//! `kept-bench push [--postgres URL]`: Web Push beside mail; see [`push_bench`].
+//!
 //! `kept-bench hints`: the writing hints on a 2,000-character letter; see [`hints_bench`].
 //!
 //! `kept-bench live`: starts the release `kept` binary (SQLite, or PostgreSQL with
@@ -37,7 +39,8 @@ struct Options {
 fn parse_args() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage = "usage: kept-bench live [--pairs N] [--samples N] [--postgres URL [--instances 2]] \
-                 | kept-bench scheduler [--postgres URL] | kept-bench outbox [--postgres URL]";
+                 | kept-bench scheduler [--postgres URL] | kept-bench outbox [--postgres URL] \
+                 | kept-bench push [--postgres URL]";
     assert_eq!(args.first().map(String::as_str), Some("live"), "{usage}");
     let value = |flag: &str| {
         args.iter()
@@ -311,6 +314,7 @@ mod hints_bench;
 mod mail_bench;
 mod memory_bench;
 mod post_bench;
+mod push_bench;
 mod wire_count;
 
 #[tokio::main]
@@ -328,6 +332,7 @@ async fn main() {
                 .unwrap()
         }
         Some("outbox") => mail_bench::outbox(postgres.as_deref()).await,
+        Some("push") => push_bench::run(postgres.as_deref()).await,
         Some("post") => post_bench::run(postgres).await,
         Some("memory") => memory_bench::run().await,
         Some("hints") => hints_bench::run(),
