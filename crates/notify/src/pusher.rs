@@ -9,14 +9,15 @@
 //! redirects are not followed, proxies from the environment are not used.
 
 use crate::send_error::SendError;
-use crate::web_push::{encrypt, vapid_authorization};
+use crate::web_push::{VAPID_VALIDITY, encrypt, vapid_authorization};
 use chrono::{DateTime, Utc};
 use kept_core::push::{DeviceKeys, PushNotice, is_internal, parse_endpoint};
 use kept_store::outbox::PushTarget;
 use reqwest::StatusCode;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What a push needs from the server: its VAPID key and who runs it.
@@ -49,7 +50,23 @@ impl std::fmt::Debug for PushOptions {
 pub struct Pusher {
     client: reqwest::Client,
     options: Arc<PushOptions>,
+    tokens: Arc<Mutex<HashMap<String, SignedToken>>>,
 }
+
+/// A VAPID `Authorization` for one push service, and when it was signed. RFC 8292 lets one
+/// token serve many requests; signing is the larger part of a push's own cost (see
+/// `kept-bench push`), so a token is reused until it has less than [`REUSE_MARGIN`] to run.
+#[derive(Debug, Clone)]
+struct SignedToken {
+    header: String,
+    signed_at: DateTime<Utc>,
+}
+
+/// How long before its expiry a token is signed anew (a push service's clock may run ahead).
+const REUSE_MARGIN: chrono::Duration = chrono::Duration::hours(1);
+/// Push services remembered at most; beyond, the cache starts over (a client picks the service,
+/// so their number is not ours to bound otherwise).
+const MAX_SERVICES: usize = 64;
 
 impl Pusher {
     pub fn new(options: PushOptions) -> Result<Pusher, String> {
@@ -66,7 +83,40 @@ impl Pusher {
         Ok(Pusher {
             client,
             options: Arc::new(options),
+            tokens: Arc::default(),
         })
+    }
+
+    /// The `Authorization` header for the push service at `origin`: a token signed earlier and
+    /// still good for a while, or a new one. Its expiry is read by the push service's clock, so
+    /// it is the real time, not the outbox's.
+    fn authorization(&self, origin: &str) -> Result<String, SendError> {
+        let now = Utc::now();
+        let fresh = |token: &SignedToken| now < token.signed_at + VAPID_VALIDITY - REUSE_MARGIN;
+        if let Ok(tokens) = self.tokens.lock()
+            && let Some(token) = tokens.get(origin).filter(|t| fresh(t))
+        {
+            return Ok(token.header.clone());
+        }
+        let header = vapid_authorization(
+            &self.options.vapid_der,
+            &self.options.vapid_public,
+            origin,
+            &self.options.subject,
+            now,
+        )
+        .map_err(|e| SendError::Permanent(format!("VAPID token: {e}")))?;
+        if let Ok(mut tokens) = self.tokens.lock() {
+            if tokens.len() >= MAX_SERVICES {
+                tokens.clear();
+            }
+            let token = SignedToken {
+                header: header.clone(),
+                signed_at: now,
+            };
+            tokens.insert(origin.to_owned(), token);
+        }
+        Ok(header)
     }
 
     /// Sends `payload` as a notice of the kind `notice` to the device `target`.
@@ -82,15 +132,7 @@ impl Pusher {
             .map_err(|_| SendError::Permanent("the device's keys are malformed".into()))?;
         let body = encrypt(payload, &keys.p256dh, &keys.auth)
             .map_err(|e| SendError::Permanent(e.to_string()))?;
-        // The token's expiry is read by the push service's clock, so it is the real time.
-        let authorization = vapid_authorization(
-            &self.options.vapid_der,
-            &self.options.vapid_public,
-            &endpoint.origin(),
-            &self.options.subject,
-            Utc::now(),
-        )
-        .map_err(|e| SendError::Permanent(format!("VAPID token: {e}")))?;
+        let authorization = self.authorization(&endpoint.origin())?;
         let answer = self
             .client
             .post(endpoint.as_str())
@@ -210,6 +252,42 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(wait_for("soon"), None);
+    }
+
+    #[test]
+    fn a_signed_token_serves_its_push_service_until_near_its_expiry() {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::EncodePrivateKey;
+        let key = crate::web_push::random_key().unwrap();
+        let pusher = Pusher::new(PushOptions {
+            vapid_der: key.to_pkcs8_der().unwrap().as_bytes().to_vec(),
+            vapid_public: kept_core::push::base64url(
+                key.public_key().to_encoded_point(false).as_bytes(),
+            ),
+            subject: "mailto:kept@example.org".into(),
+            allow_private: false,
+            timeout: Duration::from_secs(5),
+        })
+        .unwrap();
+        let first = pusher.authorization("https://push.example").unwrap();
+        assert_eq!(pusher.authorization("https://push.example").unwrap(), first);
+        let other = pusher.authorization("https://other.example").unwrap();
+        assert_ne!(other, first, "a token names its push service");
+        // Signed long enough ago, it is signed anew (within one second the bytes are the same:
+        // ES256 here is deterministic, so the time it was signed tells).
+        let signed_at =
+            |pusher: &Pusher| pusher.tokens.lock().unwrap()["https://push.example"].signed_at;
+        let old = signed_at(&pusher) - (VAPID_VALIDITY - REUSE_MARGIN);
+        if let Some(token) = pusher
+            .tokens
+            .lock()
+            .unwrap()
+            .get_mut("https://push.example")
+        {
+            token.signed_at = old;
+        }
+        pusher.authorization("https://push.example").unwrap();
+        assert!(signed_at(&pusher) > old);
     }
 
     #[tokio::test]

@@ -229,6 +229,20 @@ impl Store {
     pub fn settle_deliveries(&self, outcomes: &[Outcome]) -> StoreResult<()> {
         let now = stored_time(self.now());
         self.write(|conn| {
+            // The devices reached, marked used in one statement (a batch often holds several
+            // pushes to one device).
+            let mut reached: Vec<PushSubscriptionId> = outcomes
+                .iter()
+                .filter(|outcome| outcome.settlement == Settlement::Sent)
+                .filter_map(|outcome| outcome.push)
+                .collect();
+            reached.sort_unstable();
+            reached.dedup();
+            if !reached.is_empty() {
+                diesel::update(subs::table.filter(subs::id.eq_any(&reached)))
+                    .set(subs::last_used_at.eq(now))
+                    .execute(conn)?;
+            }
             for outcome in outcomes {
                 let pending = deliveries::table
                     .find(&outcome.id)
@@ -246,11 +260,6 @@ impl Store {
                             .filter(deliveries::template.eq_any(SECRET_TEMPLATES))
                             .set(deliveries::data.eq("{}"))
                             .execute(conn)?;
-                        if let Some(device) = outcome.push {
-                            diesel::update(subs::table.find(device))
-                                .set(subs::last_used_at.eq(now))
-                                .execute(conn)?;
-                        }
                     }
                     Settlement::Retry { error, at } => {
                         diesel::update(pending)
