@@ -9,6 +9,7 @@ mod endpoints;
 pub mod live;
 pub mod mail;
 pub mod push_receiver;
+mod python_server;
 pub mod rows;
 
 use chrono::{TimeZone, Utc};

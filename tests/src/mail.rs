@@ -5,16 +5,10 @@
 //! The server binds port 0 itself and says which port it got, so no other process can take the
 //! port between its choice and its use.
 
+use crate::python_server::PythonServer;
 use mail_parser::MessageParser;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The Python interpreter that has aiosmtpd (`KEPT_TEST_PYTHON`, else `python3`).
-fn python() -> String {
-    std::env::var("KEPT_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
 
 /// One received message, parsed.
 #[derive(Debug, Clone)]
@@ -81,7 +75,7 @@ asyncio.run(main())
 pub struct SmtpSink {
     port: u16,
     maildir: tempfile::TempDir,
-    child: Option<Child>,
+    server: Option<PythonServer>,
 }
 
 impl SmtpSink {
@@ -90,7 +84,7 @@ impl SmtpSink {
         let mut sink = SmtpSink {
             port: 0,
             maildir: tempfile::tempdir().expect("maildir"),
-            child: None,
+            server: None,
         };
         sink.resume();
         sink
@@ -102,51 +96,22 @@ impl SmtpSink {
 
     /// Stops the server: connections are refused until [`SmtpSink::resume`].
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.server = None;
     }
 
     /// Starts the server (again): on a port of its choosing the first time, then on the same
     /// port and maildir.
     pub fn resume(&mut self) {
-        let mut child = Command::new(python())
-            .args(["-c", SERVER])
-            .arg(self.port.to_string())
+        let args = [
+            self.port.to_string(),
             // aiosmtpd creates the maildir itself, but only where nothing exists yet.
-            .arg(self.maildir.path().join("maildir"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start the test SMTP server ({}): {e}. Install it with \
-                     `python3 -m pip install aiosmtpd` (or set KEPT_TEST_PYTHON)",
-                    python()
-                )
-            });
-        // The first line is the port, written once the server listens; nothing (end of file)
-        // means it exited. A server that hangs before listening is killed by the timeout.
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(15)).unwrap_or_default();
-        let Ok(port) = line.trim().parse::<u16>() else {
-            let _ = child.kill();
-            let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-            panic!(
-                "the test SMTP server did not start ({status}); is aiosmtpd installed for {}? \
-                 `python3 -m pip install aiosmtpd`",
-                python()
-            );
-        };
-        self.port = port;
-        self.child = Some(child);
+            self.maildir.path().join("maildir").display().to_string(),
+        ];
+        let install =
+            "Install aiosmtpd with `python3 -m pip install aiosmtpd` (or set KEPT_TEST_PYTHON)";
+        let server = PythonServer::start(SERVER, &args, "the test SMTP server", install);
+        self.port = server.port;
+        self.server = Some(server);
     }
 
     /// Everything received so far, oldest first.

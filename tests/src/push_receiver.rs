@@ -9,9 +9,8 @@
 //! the `TTL` and `Urgency` headers, the decrypted payload and the answer given, or why it was
 //! rejected (a bad signature, a wrong key, a body it could not decrypt).
 
+use crate::python_server::PythonServer;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The receiver. `argv`: port (0: any), state directory, the server's VAPID public key.
@@ -128,11 +127,6 @@ print(port, flush=True)
 server.serve_forever()
 "#;
 
-/// The Python interpreter with `http_ece` and `py-vapid` (`KEPT_TEST_PYTHON`, else `python3`).
-fn python() -> String {
-    std::env::var("KEPT_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
 /// One push as the receiver saw it.
 #[derive(Debug, Clone)]
 pub struct ReceivedPush {
@@ -153,14 +147,8 @@ pub struct PushReceiver {
     port: u16,
     server_key: String,
     state: tempfile::TempDir,
-    child: Option<Child>,
+    server: Option<PythonServer>,
     client: reqwest::Client,
-}
-
-impl Drop for PushReceiver {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 impl PushReceiver {
@@ -170,7 +158,7 @@ impl PushReceiver {
             port: 0,
             server_key: server_key.to_owned(),
             state: tempfile::tempdir().expect("state dir"),
-            child: None,
+            server: None,
             client: reqwest::Client::new(),
         };
         receiver.resume();
@@ -193,41 +181,21 @@ impl PushReceiver {
 
     /// Stops the receiver: connections are refused until [`PushReceiver::resume`].
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.server = None;
     }
 
     /// Starts the receiver (again): on a free port the first time, then on the same one.
     pub fn resume(&mut self) {
-        let mut child = Command::new(python())
-            .args(["-c", RECEIVER])
-            .arg(self.port.to_string())
-            .arg(self.state.path())
-            .arg(&self.server_key)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the test push receiver ({}): {e}", python()));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(15)).unwrap_or_default();
-        let Ok(port) = line.trim().parse::<u16>() else {
-            let _ = child.kill();
-            panic!(
-                "the test push receiver did not start; are http_ece and py-vapid installed for \
-                 {}? `python3 -m pip install http-ece==1.2.1 py-vapid==1.9.6`",
-                python()
-            );
-        };
-        self.port = port;
-        self.child = Some(child);
+        let args = [
+            self.port.to_string(),
+            self.state.path().display().to_string(),
+            self.server_key.clone(),
+        ];
+        let install = "Install its packages with \
+                       `python3 -m pip install http-ece==1.2.1 py-vapid==1.9.6`";
+        let server = PythonServer::start(RECEIVER, &args, "the test push receiver", install);
+        self.port = server.port;
+        self.server = Some(server);
     }
 
     /// Every push received so far, oldest first.
