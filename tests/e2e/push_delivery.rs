@@ -3,8 +3,9 @@
 //! signature against the server's public key and decrypts it with the device's private key.
 //! A device gets only the kinds it chose, and only the kind and a link, never words; a device
 //! the push service says is gone is removed; a receiver that is down gets every push once when
-//! it is back, and later when it asks for it; quiet hours hold a push; signing out everywhere
-//! drops what was still waiting. Reminders come the same way, with high urgency.
+//! it is back, and later when it asks for it; quiet hours hold a push; a device narrowed to
+//! fewer kinds, or signing out everywhere, drops what was still waiting. Reminders come the
+//! same way, with high urgency.
 
 use chrono::Duration;
 use kept_tests::push_receiver::PushReceiver;
@@ -277,7 +278,7 @@ async fn quiet_hours_hold_a_push_and_signing_out_everywhere_drops_it(flavor: kep
         return;
     };
     let (mut ada, mut ben, space) = app.paired_space().await;
-    subscribe(&app, &receiver, &ben, "phone", None).await;
+    let phone = subscribe(&app, &receiver, &ben, "phone", None).await;
     // 08:00 UTC is 09:00 in Berlin, Ben's zone; his quiet hours hold 08:30–10:00 local.
     let quiet = json!({"mail": {"quiet_hours": {"start": "08:30:00", "end": "10:00:00"}}});
     expect_json(app.patch_me(&ben.access, quiet).await, StatusCode::OK).await;
@@ -289,13 +290,30 @@ async fn quiet_hours_hold_a_push_and_signing_out_everywhere_drops_it(flavor: kep
         .await;
     assert_eq!(receiver.delivered_to("phone", 1).await.len(), 1);
 
-    // Held again (10:01–12:00), then Ben signs out everywhere: the waiting push goes with his
-    // devices and nothing reaches the phone any more.
+    // Held again (10:01–12:00). Ben's phone stops taking news from Ada meanwhile: what waits
+    // of that kind is not sent.
     let quiet = json!({"mail": {"quiet_hours": {"start": "10:00:00", "end": "12:00:00"}}});
     expect_json(app.patch_me(&ben.access, quiet).await, StatusCode::OK).await;
-    propose_talk(&app, &ada, &space, "Dropped").await;
+    propose_talk(&app, &ada, &space, "Narrowed").await;
     outbox_settled(&app).await;
     // The first push's outcome may still be being written; then only the held one waits.
+    pending_becomes(&app, 1).await;
+    let path = format!("/api/v1/me/push-subscriptions/{phone}");
+    for activity in [false, true] {
+        let kinds = json!({"kinds": {"reminders": true, "activity": activity, "weekly": true}});
+        let changed = app.call(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&ben.access),
+            Some(kinds),
+        );
+        expect_json(changed.await, StatusCode::OK).await;
+    }
+    assert_eq!(app.store.outbox_counts().unwrap().pending, 0);
+
+    // Held again, then Ben signs out everywhere: the waiting push goes with his devices and
+    // nothing reaches the phone any more.
+    propose_talk(&app, &ada, &space, "Dropped").await;
     pending_becomes(&app, 1).await;
     let out = app.logout_everywhere(&ben.access).await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);

@@ -5,10 +5,11 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{stored_json, stored_time, utc};
-use crate::schema::push_subscriptions as subs;
+use crate::schema::{deliveries, push_subscriptions as subs};
 use crate::{DbConnection, Store};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use kept_core::mail::MailKind;
 use kept_core::push::{DeviceKeys, DeviceLabel, Endpoint, PushKinds, base64url, parse_endpoint};
 use kept_core::{PushSubscriptionId, UserId};
 use serde::Serialize;
@@ -137,9 +138,12 @@ impl Store {
                     .execute(conn)?;
             }
             if let Some(kinds) = kinds {
-                diesel::update(mine)
+                let changed = diesel::update(mine)
                     .set(subs::kinds.eq(kinds_json(&kinds)?))
                     .execute(conn)?;
+                if changed > 0 {
+                    drop_waiting_unless(conn, id, kinds)?;
+                }
             }
             load(conn, user, id)
         })
@@ -160,6 +164,28 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Pushes still waiting for device `id` of a kind it no longer takes are not sent.
+fn drop_waiting_unless(
+    conn: &mut DbConnection,
+    id: PushSubscriptionId,
+    kinds: PushKinds,
+) -> StoreResult<()> {
+    let waiting: Vec<(String, Option<MailKind>)> = deliveries::table
+        .filter(deliveries::push_subscription_id.eq(id.to_string()))
+        .filter(deliveries::status.eq("pending"))
+        .select((deliveries::id, deliveries::kind))
+        .load(conn)?;
+    let unwanted: Vec<String> = waiting
+        .into_iter()
+        .filter(|(_, kind)| !kind.is_some_and(|kind| kinds.admits(kind)))
+        .map(|(delivery, _)| delivery)
+        .collect();
+    if !unwanted.is_empty() {
+        diesel::delete(deliveries::table.filter(deliveries::id.eq_any(&unwanted))).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Every device of `user` stops receiving pushes (their sessions all ended).
