@@ -56,10 +56,19 @@ pub struct Pusher {
 /// A VAPID `Authorization` for one push service, and when it was signed. RFC 8292 lets one
 /// token serve many requests; signing is the larger part of a push's own cost (see
 /// `kept-bench push`), so a token is reused until it has less than [`REUSE_MARGIN`] to run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct SignedToken {
     header: String,
     signed_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SignedToken {
+    // The token stands for this server at its push service until it expires: not for logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedToken")
+            .field("signed_at", &self.signed_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How long before its expiry a token is signed anew (a push service's clock may run ahead).
