@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 // Kept's service worker: the app shell from the precache (so the app opens offline), pages
-// network-first (a new release and the operator's settings reach people at once), for offline
-// reading the last answers of three reads (who I am, my spaces, and the timeline), and Web Push
-// notifications. Nothing else from the API is stored, and never a token. Signing out clears them (the page
+// network-first (a new release and the operator's settings reach people at once), and for
+// offline reading the last answers of three reads: who I am, my spaces, and the timeline.
+// Nothing else from the API is stored, and never a token. Signing out clears them (the page
 // posts `forget`; the server also sends Clear-Site-Data on signing out everywhere and on the
 // safety exit). And Web Push: a push carries only a kind and a link, so the notification says
 // something neutral ("Time for your check-in") that is safe on a lock screen, and tapping it

@@ -52,9 +52,7 @@ impl VapidKey {
 pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
     let configured = config.push.vapid_private_key.expose();
     if !configured.trim().is_empty() {
-        return SecretKey::from_pkcs8_pem(configured.trim())
-            .map(VapidKey::from_secret)
-            .map_err(|e| format!("push.vapid_private_key is not a PKCS#8 P-256 key: {e}"));
+        return from_pem(configured, "push.vapid_private_key");
     }
     let path = config.data.dir.join("vapid.pem");
     match std::fs::read_to_string(&path) {
@@ -66,9 +64,14 @@ pub fn vapid_key(config: &Config) -> Result<VapidKey, String> {
 /// The key in the file at `path`, as read.
 fn parse_file(path: &std::path::Path, read: std::io::Result<String>) -> Result<VapidKey, String> {
     let pem = read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    from_pem(&pem, &path.display().to_string())
+}
+
+/// The key in `pem`, which came from `source` (named in the error).
+fn from_pem(pem: &str, source: &str) -> Result<VapidKey, String> {
     SecretKey::from_pkcs8_pem(pem.trim())
         .map(VapidKey::from_secret)
-        .map_err(|e| format!("{} is not a PKCS#8 P-256 key ({e})", path.display()))
+        .map_err(|e| format!("{source} is not a PKCS#8 P-256 key ({e})"))
 }
 
 /// Makes the key and publishes it at `path` in one step: written whole to a file of this

@@ -48,11 +48,16 @@ struct Row {
     last_used_at: Option<NaiveDateTime>,
 }
 
-fn view(row: Row) -> StoreResult<SubscriptionView> {
-    // Stored endpoints were checked when stored; read back, only the origin is wanted.
-    let service = parse_endpoint(&row.endpoint, true)
+/// The push service's origin of a stored endpoint (checked when stored; read back, only the
+/// origin is wanted, never the secret rest).
+pub(crate) fn service_of(endpoint: &str) -> StoreResult<String> {
+    parse_endpoint(endpoint, true)
         .map(|endpoint| endpoint.origin())
-        .map_err(|e| StoreError::Corrupt(format!("push endpoint {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("push endpoint {e}")))
+}
+
+fn view(row: Row) -> StoreResult<SubscriptionView> {
+    let service = service_of(&row.endpoint)?;
     Ok(SubscriptionView {
         id: row.id,
         label: row.label,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kept_core::ids::DeliveryId;
 use kept_core::mail::MailKind;
-use kept_core::push::{PushKinds, parse_endpoint};
+use kept_core::push::PushKinds;
 use kept_core::{PushSubscriptionId, UserId};
 use serde_json::json;
 
@@ -52,9 +52,7 @@ pub(super) fn enqueue_pushes(
                 continue;
             }
         }
-        let service = parse_endpoint(&endpoint, true)
-            .map(|endpoint| endpoint.origin())
-            .unwrap_or_default();
+        let service = crate::push::service_of(&endpoint).unwrap_or_default();
         let row = (
             deliveries::id.eq(DeliveryId::new_at(now).to_string()),
             deliveries::dedupe_key.eq(format!("{}:push:{device}", mail.dedupe_key)),
